@@ -1,0 +1,12 @@
+//! Episcope's engine: readers for robot-learning datasets over an async byte-range abstraction,
+//! the dataset model, and (later) checks, statistics and reports. No web dependencies and no
+//! `std::fs` in the read path: the same code runs in a browser worker, natively and in tests.
+
+pub mod columns;
+pub mod lerobot;
+pub mod parquet_io;
+pub mod source;
+pub mod tree;
+
+pub use source::{ByteSource, MemorySource, SourceError};
+pub use tree::DatasetTree;
