@@ -1,1 +1,16 @@
-//! placeholder
+//! Episcope's web app: the Leptos UI (main thread) and the parsing Web Worker, sharing one
+//! message protocol. Untrusted dataset bytes are parsed only in the worker.
+
+pub mod protocol;
+pub mod view_model;
+
+#[cfg(target_arch = "wasm32")]
+pub mod app;
+#[cfg(target_arch = "wasm32")]
+mod components;
+#[cfg(target_arch = "wasm32")]
+mod dropped;
+#[cfg(target_arch = "wasm32")]
+pub mod worker;
+#[cfg(target_arch = "wasm32")]
+mod worker_client;

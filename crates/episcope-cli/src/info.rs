@@ -14,7 +14,8 @@ pub fn load_overview(dir: &Path) -> anyhow::Result<Overview> {
         anyhow::bail!("not a folder: {}", dir.display());
     }
     let tree = DatasetTree::from_dir(dir)?.rooted_at_dataset();
-    let dataset = pollster::block_on(open_dataset(&tree, &mut |_| {})).with_context(|| format!("cannot open {}", dir.display()))?;
+    let dataset = pollster::block_on(open_dataset(&tree, &mut |_| {}))
+        .with_context(|| format!("cannot open {}", dir.display()))?;
     let name = dir
         .canonicalize()
         .ok()
@@ -56,7 +57,11 @@ pub fn render_table(o: &Overview) -> String {
     let _ = writeln!(out, "Duration     {}", format_duration(o.duration_secs));
     let _ = writeln!(out, "Cameras      {}", if o.cameras.is_empty() { "—".to_string() } else { o.cameras.join(", ") });
     let _ = writeln!(out, "Size         {} in {} files", format_bytes(o.total_size_bytes), o.files.len());
-    let _ = writeln!(out, "Stats        {}", if o.stats_files.is_empty() { "—".to_string() } else { o.stats_files.join(", ") });
+    let _ = writeln!(
+        out,
+        "Stats        {}",
+        if o.stats_files.is_empty() { "—".to_string() } else { o.stats_files.join(", ") }
+    );
     let _ = writeln!(out, "\nTasks ({})", o.tasks.len());
     for t in &o.tasks {
         let _ = writeln!(out, "  {:>4}  {}", t.index, t.text);
@@ -65,7 +70,11 @@ pub fn render_table(o: &Overview) -> String {
     let width = o.features.iter().map(|f| f.name.len()).max().unwrap_or(0);
     for f in &o.features {
         let shape: Vec<String> = f.shape.iter().map(u64::to_string).collect();
-        let names = if f.kind == "numeric" && f.dimension_labels.len() > 1 { f.dimension_labels.join(", ") } else { f.names.join(", ") };
+        let names = if f.kind == "numeric" && f.dimension_labels.len() > 1 {
+            f.dimension_labels.join(", ")
+        } else {
+            f.names.join(", ")
+        };
         let _ = writeln!(out, "  {:width$}  {:8} [{}]  {}", f.name, f.dtype, shape.join(", "), names);
     }
     let _ = writeln!(out, "\nFiles");
@@ -75,7 +84,14 @@ pub fn render_table(o: &Overview) -> String {
     let _ = writeln!(out, "\nEpisodes ({})", o.episode_list.len());
     let _ = writeln!(out, "  {:>7}  {:>7}  {:>9}  tasks", "index", "frames", "duration");
     for e in &o.episode_list {
-        let _ = writeln!(out, "  {:>7}  {:>7}  {:>9}  {}", e.index, e.length, format_duration(e.duration_secs), e.tasks.join(" | "));
+        let _ = writeln!(
+            out,
+            "  {:>7}  {:>7}  {:>9}  {}",
+            e.index,
+            e.length,
+            format_duration(e.duration_secs),
+            e.tasks.join(" | ")
+        );
     }
     out
 }

@@ -8,7 +8,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "episcope", version, about = "Look at, measure and certify robot-learning datasets (LeRobot v2.0/v2.1/v3.0).")]
+#[command(
+    name = "episcope",
+    version,
+    about = "Look at, measure and certify robot-learning datasets (LeRobot v2.0/v2.1/v3.0)."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -80,7 +80,15 @@ fn flatten(column: &str, array: &dyn Array) -> Result<FlatColumn, ColumnError> {
             let array = array.as_boolean();
             scalar(
                 (0..rows)
-                    .map(|i| if array.is_null(i) { f64::NAN } else if array.value(i) { 1.0 } else { 0.0 })
+                    .map(|i| {
+                        if array.is_null(i) {
+                            f64::NAN
+                        } else if array.value(i) {
+                            1.0
+                        } else {
+                            0.0
+                        }
+                    })
                     .collect(),
             )
         }

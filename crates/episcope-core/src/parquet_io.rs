@@ -119,7 +119,11 @@ impl ParquetFile {
 
     /// Reads the named top-level columns of the chosen row groups (all when `None`). Only their
     /// column chunks are fetched.
-    pub async fn read(&self, columns: &[&str], row_groups: Option<&[usize]>) -> Result<Vec<RecordBatch>, ParquetReadError> {
+    pub async fn read(
+        &self,
+        columns: &[&str],
+        row_groups: Option<&[usize]>,
+    ) -> Result<Vec<RecordBatch>, ParquetReadError> {
         let schema = self.schema();
         let mut roots = Vec::with_capacity(columns.len());
         for &column in columns {
@@ -146,12 +150,20 @@ impl ParquetFile {
                 if !roots.contains(&descr.get_column_root_idx(leaf)) {
                     continue;
                 }
-                let (start, len) = rg_meta.column(leaf).byte_range();
-                let end = start.checked_add(len).filter(|&end| end <= size).ok_or_else(|| ParquetReadError::Metadata {
+                // Not `ColumnChunkMetaData::byte_range`, which panics on negative offsets or sizes
+                // (a corrupt footer); the decoder calls it only once these ranges are checked.
+                let chunk = rg_meta.column(leaf);
+                let start = chunk.dictionary_page_offset().unwrap_or_else(|| chunk.data_page_offset());
+                let len = chunk.compressed_size();
+                let range = u64::try_from(start)
+                    .ok()
+                    .zip(u64::try_from(len).ok())
+                    .and_then(|(start, len)| start.checked_add(len).filter(|&end| end <= size).map(|end| start..end));
+                let range = range.ok_or_else(|| ParquetReadError::Metadata {
                     reason: format!("column chunk {start}+{len} lies outside the file ({size} bytes)"),
                     path: self.path.clone(),
                 })?;
-                ranges.push(start..end);
+                ranges.push(range);
             }
         }
         let fetched = self.fetch(coalesce(ranges)).await?;

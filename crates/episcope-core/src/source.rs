@@ -58,8 +58,8 @@ impl ByteSource for MemorySource {
     }
 
     fn read_range(&self, range: Range<u64>) -> LocalBoxFuture<'_, Result<Bytes, SourceError>> {
-        let result = check_range(&range, self.size())
-            .map(|()| self.bytes.slice(range.start as usize..range.end as usize));
+        let result =
+            check_range(&range, self.size()).map(|()| self.bytes.slice(range.start as usize..range.end as usize));
         Box::pin(std::future::ready(result))
     }
 }

@@ -151,7 +151,11 @@ pub async fn open_dataset(tree: &DatasetTree, progress: &mut dyn FnMut(Progress)
             });
         }
         None => {
-            let guess = if tree.files_under("meta/episodes/").next().is_some() { FormatVersion::V3_0 } else { FormatVersion::V2_1 };
+            let guess = if tree.files_under("meta/episodes/").next().is_some() {
+                FormatVersion::V3_0
+            } else {
+                FormatVersion::V2_1
+            };
             problems.push(Problem {
                 path: info_path.to_string(),
                 message: format!(
@@ -167,7 +171,11 @@ pub async fn open_dataset(tree: &DatasetTree, progress: &mut dyn FnMut(Progress)
         tree.files_under("data/").filter(|f| f.path.ends_with(".parquet")).map(|f| f.path.clone()).collect();
 
     progress(Progress { stage: "tasks".into(), done: 0, total: 1 });
-    let tasks = if version.is_v3() { read_tasks_parquet(tree, &mut problems).await } else { read_tasks_jsonl(tree, &mut problems).await };
+    let tasks = if version.is_v3() {
+        read_tasks_parquet(tree, &mut problems).await
+    } else {
+        read_tasks_jsonl(tree, &mut problems).await
+    };
 
     let mut stats = StatsPresence::default();
     let mut episodes = if version.is_v3() {
@@ -197,19 +205,25 @@ pub async fn open_dataset(tree: &DatasetTree, progress: &mut dyn FnMut(Progress)
 }
 
 fn parse_jsonl(text: &[u8], path: &str, problems: &mut Vec<Problem>) -> Vec<(usize, Value)> {
-    text.split(|&b| b == b'\n').enumerate().filter_map(|(line_no, line)| {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.iter().all(u8::is_ascii_whitespace) {
-            return None;
-        }
-        match serde_json::from_slice::<Value>(line) {
-            Ok(value) => Some((line_no + 1, value)),
-            Err(e) => {
-                problems.push(Problem { path: path.to_string(), message: format!("line {}: invalid JSON ({e})", line_no + 1) });
-                None
+    text.split(|&b| b == b'\n')
+        .enumerate()
+        .filter_map(|(line_no, line)| {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.iter().all(u8::is_ascii_whitespace) {
+                return None;
             }
-        }
-    }).collect()
+            match serde_json::from_slice::<Value>(line) {
+                Ok(value) => Some((line_no + 1, value)),
+                Err(e) => {
+                    problems.push(Problem {
+                        path: path.to_string(),
+                        message: format!("line {}: invalid JSON ({e})", line_no + 1),
+                    });
+                    None
+                }
+            }
+        })
+        .collect()
 }
 
 async fn read_meta(tree: &DatasetTree, path: &str, problems: &mut Vec<Problem>) -> Option<bytes::Bytes> {
@@ -256,10 +270,7 @@ fn string_values(array: &ArrayRef) -> Option<Vec<Option<String>>> {
                     let dict = cast(array.as_ref());
                     let values = string_values(dict.values())?;
                     return Some(
-                        dict.keys()
-                            .iter()
-                            .map(|k| k.and_then(|k| values.get(k as usize).cloned().flatten()))
-                            .collect(),
+                        dict.keys().iter().map(|k| k.and_then(|k| values.get(k as usize).cloned().flatten())).collect(),
                     );
                 }
             }
@@ -316,7 +327,9 @@ async fn read_tasks_parquet(tree: &DatasetTree, problems: &mut Vec<Problem>) -> 
         let parquet = ParquetFile::open(file.source.clone(), path).await?;
         let text_column = ["task", "__index_level_0__"].into_iter().find(|c| parquet.has_column(c));
         let Some(text_column) = text_column else {
-            return Ok(Err("no `task` column (nor a pandas `__index_level_0__` index holding the task text)".to_string()));
+            return Ok(Err(
+                "no `task` column (nor a pandas `__index_level_0__` index holding the task text)".to_string()
+            ));
         };
         let batches = parquet.read(&["task_index", text_column], None).await?;
         Ok::<_, ParquetReadError>(Ok(batches.into_iter().map(move |b| (b, text_column)).collect::<Vec<_>>()))
@@ -331,13 +344,17 @@ async fn read_tasks_parquet(tree: &DatasetTree, problems: &mut Vec<Problem>) -> 
                 let indices = int_values(&batch, "task_index");
                 let texts = batch.column_by_name(text_column).and_then(string_values);
                 let (Some(indices), Some(texts)) = (indices, texts) else {
-                    problems.push(Problem { path: path.into(), message: "`task_index` is not integers or the task text is not strings".into() });
+                    problems.push(Problem {
+                        path: path.into(),
+                        message: "`task_index` is not integers or the task text is not strings".into(),
+                    });
                     break;
                 };
                 for (index, text) in indices.into_iter().zip(texts) {
                     match (index, text) {
                         (Some(index), Some(text)) => tasks.push(Task { index, text }),
-                        _ => problems.push(Problem { path: path.into(), message: "a task row has a null index or text".into() }),
+                        _ => problems
+                            .push(Problem { path: path.into(), message: "a task row has a null index or text".into() }),
                     }
                 }
             }
@@ -403,7 +420,11 @@ async fn episodes_from_v2_data_files(
     let _ = info;
     let mut episodes = Vec::new();
     for (done, path) in data_files.iter().enumerate() {
-        progress(Progress { stage: "episodes from data files".into(), done: done as u64, total: data_files.len() as u64 });
+        progress(Progress {
+            stage: "episodes from data files".into(),
+            done: done as u64,
+            total: data_files.len() as u64,
+        });
         let Some(index) = episode_index_from_file_name(path) else { continue };
         let Some(file) = tree.get(path) else { continue };
         match ParquetFile::open(file.source.clone(), path).await {
@@ -422,7 +443,10 @@ async fn episodes_from_v2_data_files(
     if !episodes.is_empty() {
         problems.push(Problem {
             path: "meta/episodes.jsonl".into(),
-            message: format!("episodes were listed from {} data files instead (tasks per episode unknown)", episodes.len()),
+            message: format!(
+                "episodes were listed from {} data files instead (tasks per episode unknown)",
+                episodes.len()
+            ),
         });
     }
     episodes
@@ -448,7 +472,10 @@ async fn read_episodes_v3(
     let files: Vec<String> =
         tree.files_under("meta/episodes/").filter(|f| f.path.ends_with(".parquet")).map(|f| f.path.clone()).collect();
     if files.is_empty() {
-        problems.push(Problem { path: "meta/episodes/".into(), message: "no episode metadata files (meta/episodes/chunk-*/file-*.parquet)".into() });
+        problems.push(Problem {
+            path: "meta/episodes/".into(),
+            message: "no episode metadata files (meta/episodes/chunk-*/file-*.parquet)".into(),
+        });
         return Vec::new();
     }
     let video_keys: Vec<String> = info.video_features().map(|f| f.name.clone()).collect();
@@ -464,16 +491,26 @@ async fn read_episodes_v3(
             }
         };
         for field in parquet.schema().fields() {
-            if let Some(feature) = field.name().strip_prefix("stats/").and_then(|rest| rest.rsplit_once('/')).map(|(f, _)| f) {
+            if let Some(feature) =
+                field.name().strip_prefix("stats/").and_then(|rest| rest.rsplit_once('/')).map(|(f, _)| f)
+            {
                 if !stats.per_episode_features.iter().any(|f| f == feature) {
                     stats.per_episode_features.push(feature.to_string());
                 }
             }
         }
-        let mut wanted: Vec<String> = ["episode_index", "tasks", "length", "data/chunk_index", "data/file_index", "dataset_from_index", "dataset_to_index"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let mut wanted: Vec<String> = [
+            "episode_index",
+            "tasks",
+            "length",
+            "data/chunk_index",
+            "data/file_index",
+            "dataset_from_index",
+            "dataset_to_index",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         for key in &video_keys {
             for part in ["chunk_index", "file_index", "from_timestamp", "to_timestamp"] {
                 wanted.push(format!("videos/{key}/{part}"));
@@ -517,12 +554,16 @@ async fn read_episodes_v3(
                 .collect();
             for row in 0..rows {
                 let (Some(index), Some(length)) = (indices[row], lengths[row]) else {
-                    problems.push(Problem { path: path.clone(), message: format!("row {row}: null or invalid episode_index/length") });
+                    problems.push(Problem {
+                        path: path.clone(),
+                        message: format!("row {row}: null or invalid episode_index/length"),
+                    });
                     continue;
                 };
                 let data_file = match (chunk[row], file_index[row], info.data_path.as_deref()) {
                     (Some(c), Some(f), Some(template)) => {
-                        fill(template, &[("chunk_index", TemplateValue::Int(c)), ("file_index", TemplateValue::Int(f))]).ok()
+                        fill(template, &[("chunk_index", TemplateValue::Int(c)), ("file_index", TemplateValue::Int(f))])
+                            .ok()
                     }
                     _ => None,
                 };
@@ -577,12 +618,18 @@ fn locate_files(
         data_files.iter().filter_map(|p| episode_index_from_file_name(p).map(|i| (i, p))).collect();
     let mut missing_data: Vec<(u64, String)> = Vec::new();
     for episode in episodes.iter_mut() {
-        if !version.is_v3() && episode.data_file.is_none() {
+        if !version.is_v3() {
             let chunk = episode_chunk(info, episode.index);
-            episode.data_file = info.data_path.as_deref().and_then(|t| {
-                fill(t, &[("episode_chunk", TemplateValue::Int(chunk)), ("episode_index", TemplateValue::Int(episode.index))]).ok()
-            });
-            if let Some(video_template) = info.video_path.as_deref() {
+            // Episodes listed from data files (no episodes.jsonl) already have their data file, but
+            // their videos still have to be located.
+            if episode.data_file.is_none() {
+                let values = [
+                    ("episode_chunk", TemplateValue::Int(chunk)),
+                    ("episode_index", TemplateValue::Int(episode.index)),
+                ];
+                episode.data_file = info.data_path.as_deref().and_then(|t| fill(t, &values).ok());
+            }
+            if let Some(video_template) = info.video_path.as_deref().filter(|_| episode.videos.is_empty()) {
                 for feature in info.video_features() {
                     let path = fill(
                         video_template,
@@ -612,7 +659,10 @@ fn locate_files(
                 if let Some(found) = found {
                     problems.push(Problem {
                         path: found.clone(),
-                        message: format!("episode {} found here, not at {expected_text} as data_path says", episode.index),
+                        message: format!(
+                            "episode {} found here, not at {expected_text} as data_path says",
+                            episode.index
+                        ),
                     });
                     episode.data_file = Some(found);
                 } else {
@@ -646,7 +696,10 @@ fn report_grouped(problems: &mut Vec<Problem>, missing: Vec<(u64, String)>, what
         problems.push(Problem { path: path.clone(), message: format!("{what} {episode}") });
     }
     if total > LISTED {
-        problems.push(Problem { path: missing[LISTED].1.clone(), message: format!("… and {} more files like it are missing", total - LISTED) });
+        problems.push(Problem {
+            path: missing[LISTED].1.clone(),
+            message: format!("… and {} more files like it are missing", total - LISTED),
+        });
     }
 }
 

@@ -5,7 +5,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 use bytes::Bytes;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::dataset::{Dataset, Episode};
 use super::info::FeatureKind;
@@ -14,7 +14,7 @@ use crate::parquet_io::{ParquetFile, ParquetReadError};
 use crate::tree::DatasetTree;
 
 /// One feature of one episode, dimension by dimension.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureSeries {
     pub feature: String,
     pub labels: Vec<String>,
@@ -23,7 +23,7 @@ pub struct FeatureSeries {
 }
 
 /// The frames of one episode.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EpisodeFrames {
     pub episode_index: u64,
     pub frames: usize,
@@ -76,7 +76,12 @@ fn row_groups_for(parquet: &ParquetFile, dataset: &Dataset, episode: &Episode) -
 }
 
 /// Which rows of the batches belong to the episode (v3.0 files hold many episodes).
-fn episode_rows(batches: &[RecordBatch], dataset: &Dataset, episode: u64, path: &str) -> Result<Option<Vec<bool>>, EpisodeError> {
+fn episode_rows(
+    batches: &[RecordBatch],
+    dataset: &Dataset,
+    episode: u64,
+    path: &str,
+) -> Result<Option<Vec<bool>>, EpisodeError> {
     if !dataset.version.is_v3() {
         return Ok(None);
     }
@@ -94,7 +99,8 @@ fn concat_flat(batches: &[RecordBatch], column: &str, path: &str) -> Result<Flat
     let mut out = FlatColumn { rows: 0, width: 0, values: Vec::new() };
     for batch in batches {
         let Some(array) = batch.column_by_name(column) else { continue };
-        let flat = flatten_numeric(column, array).map_err(|source| EpisodeError::Column { source, path: path.to_string() })?;
+        let flat =
+            flatten_numeric(column, array).map_err(|source| EpisodeError::Column { source, path: path.to_string() })?;
         if out.rows > 0 && flat.rows > 0 && flat.width != out.width {
             return Err(EpisodeError::Column {
                 source: ColumnError::RaggedRows { column: column.to_string(), first: out.width, other: flat.width },
@@ -134,7 +140,8 @@ pub async fn read_episode_frames(
     } else {
         let mut chosen = Vec::new();
         for name in features {
-            let feature = dataset.info.feature(name).ok_or_else(|| EpisodeError::UnknownFeature { feature: name.clone() })?;
+            let feature =
+                dataset.info.feature(name).ok_or_else(|| EpisodeError::UnknownFeature { feature: name.clone() })?;
             if feature.kind != FeatureKind::Numeric {
                 return Err(EpisodeError::NotPlottable { feature: name.clone(), dtype: feature.dtype.clone() });
             }
@@ -161,7 +168,10 @@ pub async fn read_episode_frames(
     let timestamps = if parquet.has_column("timestamp") {
         select(concat_flat(&batches, "timestamp", &path)?).values
     } else {
-        let rows = keep.as_ref().map(|k| k.iter().filter(|x| **x).count()).unwrap_or_else(|| batches.iter().map(|b| b.num_rows()).sum());
+        let rows = keep
+            .as_ref()
+            .map(|k| k.iter().filter(|x| **x).count())
+            .unwrap_or_else(|| batches.iter().map(|b| b.num_rows()).sum());
         (0..rows).map(|i| i as f64 / dataset.fps()).collect()
     };
     let mut series = Vec::with_capacity(chosen.len());
@@ -194,7 +204,8 @@ pub async fn read_image_frame(
     frame: u64,
 ) -> Result<ImageFrame, EpisodeError> {
     let episode = dataset.episode(episode_index).ok_or(EpisodeError::UnknownEpisode { episode: episode_index })?;
-    let declared = dataset.info.feature(feature).ok_or_else(|| EpisodeError::UnknownFeature { feature: feature.to_string() })?;
+    let declared =
+        dataset.info.feature(feature).ok_or_else(|| EpisodeError::UnknownFeature { feature: feature.to_string() })?;
     if declared.kind != FeatureKind::Image {
         return Err(EpisodeError::NotPlottable { feature: feature.to_string(), dtype: declared.dtype.clone() });
     }
@@ -240,7 +251,9 @@ async fn image_at(
     let strukt = array.as_struct();
     let bytes = strukt.column_by_name("bytes").and_then(|b| match b.data_type() {
         DataType::Binary => Some(Bytes::copy_from_slice(b.as_binary::<i32>().value(row))).filter(|_| !b.is_null(row)),
-        DataType::LargeBinary => Some(Bytes::copy_from_slice(b.as_binary::<i64>().value(row))).filter(|_| !b.is_null(row)),
+        DataType::LargeBinary => {
+            Some(Bytes::copy_from_slice(b.as_binary::<i64>().value(row))).filter(|_| !b.is_null(row))
+        }
         _ => None,
     });
     let stored_path = strukt.column_by_name("path").and_then(|p| match p.data_type() {

@@ -170,8 +170,8 @@ impl Info {
         let mut issues = Vec::new();
         let mut issue = |key: &str, message: String| issues.push(InfoIssue { key: key.to_string(), message });
 
-        let take_u64 = |map: &mut Map<String, Value>, key: &str, issue: &mut dyn FnMut(&str, String)| {
-            match map.remove(key) {
+        let take_u64 =
+            |map: &mut Map<String, Value>, key: &str, issue: &mut dyn FnMut(&str, String)| match map.remove(key) {
                 None | Some(Value::Null) => None,
                 Some(v) => {
                     let parsed = as_u64(&v);
@@ -180,30 +180,27 @@ impl Info {
                     }
                     parsed
                 }
-            }
-        };
-        let take_string = |map: &mut Map<String, Value>, key: &str, issue: &mut dyn FnMut(&str, String)| match map
-            .remove(key)
-        {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s),
-            Some(other) => {
-                issue(key, format!("expected a string, found {other}"));
-                None
-            }
-        };
-        let take_f64 = |map: &mut Map<String, Value>, key: &str, issue: &mut dyn FnMut(&str, String)| match map
-            .remove(key)
-        {
-            None | Some(Value::Null) => None,
-            Some(v) => {
-                let parsed = v.as_f64();
-                if parsed.is_none() {
-                    issue(key, format!("expected a number, found {v}"));
+            };
+        let take_string =
+            |map: &mut Map<String, Value>, key: &str, issue: &mut dyn FnMut(&str, String)| match map.remove(key) {
+                None | Some(Value::Null) => None,
+                Some(Value::String(s)) => Some(s),
+                Some(other) => {
+                    issue(key, format!("expected a string, found {other}"));
+                    None
                 }
-                parsed
-            }
-        };
+            };
+        let take_f64 =
+            |map: &mut Map<String, Value>, key: &str, issue: &mut dyn FnMut(&str, String)| match map.remove(key) {
+                None | Some(Value::Null) => None,
+                Some(v) => {
+                    let parsed = v.as_f64();
+                    if parsed.is_none() {
+                        issue(key, format!("expected a number, found {v}"));
+                    }
+                    parsed
+                }
+            };
 
         let codebase_version = take_string(&mut map, "codebase_version", &mut issue).unwrap_or_default();
         let version = FormatVersion::parse(&codebase_version);
@@ -265,7 +262,10 @@ impl Info {
             let video_info = spec.get("info").or_else(|| spec.get("video_info")).cloned();
             let feature = Feature { name, dtype, shape, names, kind, video_info };
             if feature.values_per_frame() > MAX_FEATURE_VALUES && feature.kind == FeatureKind::Numeric {
-                issue(&key, format!("declares {} values per frame, more than Episcope reads", feature.values_per_frame()));
+                issue(
+                    &key,
+                    format!("declares {} values per frame, more than Episcope reads", feature.values_per_frame()),
+                );
             }
             features.push(feature);
         }
@@ -313,7 +313,10 @@ mod tests {
         let (info, issues) = Info::parse(text, "meta/info.json").unwrap();
         assert_eq!(info.version, Some(FormatVersion::V2_1));
         assert_eq!(info.fps, None);
-        assert_eq!(issues, vec![InfoIssue { key: "fps".into(), message: "expected a number, found \"thirty\"".into() }]);
+        assert_eq!(
+            issues,
+            vec![InfoIssue { key: "fps".into(), message: "expected a number, found \"thirty\"".into() }]
+        );
         assert_eq!(info.feature("a").unwrap().names, vec!["x", "y"]);
         assert_eq!(info.feature("img").unwrap().kind, FeatureKind::Video);
         assert!(info.extra.contains_key("license"));
@@ -331,7 +334,10 @@ mod tests {
         };
         assert_eq!(f(vec![2], vec!["x", "y"]).dimension_labels(), vec!["x", "y"]);
         assert_eq!(f(vec![1], vec![]).dimension_labels(), vec!["f"]);
-        assert_eq!(f(vec![2, 2], vec!["rows", "cols"]).dimension_labels(), vec!["f[0,0]", "f[0,1]", "f[1,0]", "f[1,1]"]);
+        assert_eq!(
+            f(vec![2, 2], vec!["rows", "cols"]).dimension_labels(),
+            vec!["f[0,0]", "f[0,1]", "f[1,0]", "f[1,1]"]
+        );
     }
 
     #[test]

@@ -105,13 +105,20 @@ impl Overview {
                     g.files += 1;
                     g.size_bytes += file.size_bytes;
                 }
-                None => file_groups.push(FileGroupOverview { group: group.to_string(), files: 1, size_bytes: file.size_bytes }),
+                None => file_groups.push(FileGroupOverview {
+                    group: group.to_string(),
+                    files: 1,
+                    size_bytes: file.size_bytes,
+                }),
             }
         }
         let mut stats_files: Vec<String> =
             [&dataset.stats.global_file, &dataset.stats.per_episode_file].into_iter().flatten().cloned().collect();
         if !dataset.stats.per_episode_features.is_empty() {
-            stats_files.push(format!("meta/episodes/ (stats/… columns for {} features)", dataset.stats.per_episode_features.len()));
+            stats_files.push(format!(
+                "meta/episodes/ (stats/… columns for {} features)",
+                dataset.stats.per_episode_features.len()
+            ));
         }
         Overview {
             name: name.to_string(),
@@ -132,7 +139,10 @@ impl Overview {
                     name: f.name.clone(),
                     dtype: f.dtype.clone(),
                     shape: f.shape.clone(),
-                    kind: serde_json::to_value(f.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+                    kind: serde_json::to_value(f.kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
                     dimension_labels: f.dimension_labels(),
                     names: f.names.clone(),
                 })

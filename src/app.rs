@@ -1,0 +1,183 @@
+//! The app shell: state, opening datasets through the worker, and the page switch between the home
+//! page and a dataset's overview.
+
+use episcope_core::lerobot::overview::Overview;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+
+use crate::components::home::HomePage;
+use crate::components::overview::OverviewPage;
+use crate::components::status::{ErrorBanner, ProgressPanel};
+use crate::protocol::{Example, Request, Response};
+use crate::view_model::name_picked_folder;
+use crate::worker_client::{client, WorkerProgress};
+
+/// What the user sees while a dataset loads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadProgress {
+    pub stage: String,
+    pub done: u64,
+    pub total: u64,
+    pub bytes_read: u64,
+}
+
+impl From<WorkerProgress> for LoadProgress {
+    fn from(p: WorkerProgress) -> Self {
+        Self { stage: p.stage, done: p.done, total: p.total, bytes_read: p.bytes_read }
+    }
+}
+
+/// An error shown to the user, with the file at fault when known.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserError {
+    pub message: String,
+    pub path: Option<String>,
+}
+
+/// The app's state, shared by context (all fields are `Copy` signals).
+#[derive(Clone, Copy)]
+pub struct AppState {
+    pub overview: RwSignal<Option<Overview>>,
+    pub progress: RwSignal<Option<LoadProgress>>,
+    pub error: RwSignal<Option<UserError>>,
+    /// Bundled example id when the open dataset is one (for deep links).
+    pub example_id: RwSignal<Option<String>>,
+}
+
+impl AppState {
+    fn new() -> Self {
+        Self {
+            overview: RwSignal::new(None),
+            progress: RwSignal::new(None),
+            error: RwSignal::new(None),
+            example_id: RwSignal::new(None),
+        }
+    }
+
+    /// Back to the home page.
+    pub fn close(self) {
+        self.overview.set(None);
+        self.example_id.set(None);
+        self.error.set(None);
+        set_query(None);
+    }
+
+    async fn run_open(self, request: Request, files: js_sys::Array) {
+        self.error.set(None);
+        self.progress.set(Some(LoadProgress { stage: "info".into(), done: 0, total: 1, bytes_read: 0 }));
+        let answer = client().request(request, files, move |p| self.progress.set(Some(p.into()))).await;
+        self.progress.set(None);
+        match answer {
+            Response::Opened { overview, .. } => self.overview.set(Some(*overview)),
+            Response::Failed { message, path, .. } => self.error.set(Some(UserError { message, path })),
+            other => self
+                .error
+                .set(Some(UserError { message: format!("unexpected answer from the reader: {other:?}"), path: None })),
+        }
+    }
+
+    /// Opens files the user picked or dropped: `(relative path, File)` pairs. Only `File` handles go
+    /// to the worker, which reads them lazily; nothing is uploaded anywhere.
+    pub fn open_local(self, files: Vec<(String, web_sys::File)>) {
+        if files.is_empty() {
+            self.error.set(Some(UserError { message: "The folder is empty.".into(), path: None }));
+            return;
+        }
+        let paths: Vec<String> = files.iter().map(|(p, _)| p.clone()).collect();
+        let name = name_picked_folder(&paths);
+        let array = js_sys::Array::new();
+        for (_, file) in &files {
+            array.push(file);
+        }
+        let request = Request::OpenLocal { request_id: client().next_request_id(), name, paths };
+        self.example_id.set(None);
+        set_query(None);
+        spawn_local(self.run_open(request, array));
+    }
+
+    /// Opens a bundled example, fetched from the app's own origin.
+    pub fn open_example(self, example: Example) {
+        let base_url = match base_url(&format!("examples/{}/", example.id)) {
+            Ok(url) => url,
+            Err(message) => {
+                self.error.set(Some(UserError { message, path: None }));
+                return;
+            }
+        };
+        let request = Request::OpenBundled {
+            request_id: client().next_request_id(),
+            name: example.title.clone(),
+            base_url,
+            files: example.files.clone(),
+        };
+        self.example_id.set(Some(example.id.clone()));
+        set_query(Some(&example.id));
+        spawn_local(self.run_open(request, js_sys::Array::new()));
+    }
+}
+
+/// Resolves a path against the document's base URL (the app may be served from any sub-path).
+pub fn base_url(relative: &str) -> Result<String, String> {
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let base = document.base_uri().ok().flatten().unwrap_or_default();
+    web_sys::Url::new_with_base(relative, &base).map(|u| u.href()).map_err(|_| format!("cannot resolve {relative}"))
+}
+
+/// The `?example=` query parameter of the current URL.
+pub fn query_example() -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
+    params.get("example").filter(|s| !s.is_empty())
+}
+
+fn set_query(example: Option<&str>) {
+    let Some(window) = web_sys::window() else { return };
+    let Ok(href) = window.location().href() else { return };
+    let Ok(url) = web_sys::Url::new(&href) else { return };
+    match example {
+        Some(id) => url.search_params().set("example", id),
+        None => url.search_params().delete("example"),
+    }
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url.href()));
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let state = AppState::new();
+    provide_context(state);
+    view! {
+        <header class="topbar">
+            <a class="brand" href="./" on:click=move |ev| { ev.prevent_default(); state.close(); }>
+                <img src="icons/episcope.svg" alt="" width="28" height="28"/>
+                <span>"Episcope"</span>
+            </a>
+            <span class="privacy-pill" title="Files are read inside this browser tab. Nothing is uploaded.">
+                "Local only · nothing leaves this browser"
+            </span>
+        </header>
+        <main>
+            <ErrorBanner/>
+            <ProgressPanel/>
+            <Show when=move || state.overview.with(Option::is_some) fallback=|| view! { <HomePage/> }>
+                <OverviewPage/>
+            </Show>
+        </main>
+    }
+}
+
+/// Mounts the app on `<body>`.
+pub fn mount() {
+    console_error_panic_hook::set_once();
+    // Drop the static "loading" placeholder once the app runs.
+    if let Some(placeholder) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("boot"))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        placeholder.remove();
+    }
+    leptos::mount::mount_to_body(App);
+}

@@ -1,0 +1,154 @@
+//! The home page: what Episcope is, the no-upload promise, the folder picker, the drop zone and
+//! the bundled examples.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{DragEvent, HtmlInputElement};
+
+use crate::app::{base_url, query_example, AppState, UserError};
+use crate::dropped::{collect_files, entries_of};
+use crate::protocol::ExampleIndex;
+
+/// Why the list of bundled examples could not be loaded.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("could not load the bundled examples: {reason}")]
+pub struct ExamplesError {
+    reason: String,
+}
+
+async fn fetch_examples() -> Result<ExampleIndex, ExamplesError> {
+    let err = |reason: String| ExamplesError { reason };
+    let url = base_url("examples/index.json").map_err(err)?;
+    let window = web_sys::window().ok_or_else(|| err("no window".into()))?;
+    let response: web_sys::Response =
+        JsFuture::from(window.fetch_with_str(&url)).await.map_err(|e| err(format!("{e:?}")))?.unchecked_into();
+    if !response.ok() {
+        return Err(err(format!("HTTP {}", response.status())));
+    }
+    let text = JsFuture::from(response.text().map_err(|e| err(format!("{e:?}")))?)
+        .await
+        .map_err(|e| err(format!("{e:?}")))?
+        .as_string()
+        .unwrap_or_default();
+    serde_json::from_str(&text).map_err(|e| err(e.to_string()))
+}
+
+fn picked_files(input: &HtmlInputElement) -> Vec<(String, web_sys::File)> {
+    let Some(list) = input.files() else { return Vec::new() };
+    (0..list.length())
+        .filter_map(|i| list.get(i))
+        .map(|file| {
+            // `webkitRelativePath` is not in web-sys' `File`; read the property directly.
+            let relative = js_sys::Reflect::get(&file, &"webkitRelativePath".into())
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_default();
+            let path = if relative.is_empty() { file.name() } else { relative };
+            (path, file)
+        })
+        .collect()
+}
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let dragging = RwSignal::new(false);
+    let examples = LocalResource::new(fetch_examples);
+    let deep_link_done = StoredValue::new(false);
+    Effect::new(move || {
+        if let Some(Ok(index)) = examples.get() {
+            if !deep_link_done.get_value() {
+                deep_link_done.set_value(true);
+                if let Some(id) = query_example() {
+                    match index.examples.iter().find(|e| e.id == id) {
+                        Some(example) => state.open_example(example.clone()),
+                        None => state.error.set(Some(UserError {
+                            message: format!("There is no bundled example called “{id}”."),
+                            path: None,
+                        })),
+                    }
+                }
+            }
+        }
+    });
+
+    let on_pick = move |ev: leptos::ev::Event| {
+        let input: HtmlInputElement = event_target(&ev);
+        let files = picked_files(&input);
+        state.open_local(files);
+        // Let the same folder be picked again.
+        input.set_value("");
+    };
+    let on_drop = move |ev: DragEvent| {
+        ev.prevent_default();
+        dragging.set(false);
+        let Some(transfer) = ev.data_transfer() else { return };
+        let entries = entries_of(&transfer);
+        spawn_local(async move {
+            match collect_files(entries).await {
+                Ok(files) => state.open_local(files),
+                Err(e) => state
+                    .error
+                    .set(Some(UserError { message: format!("Could not read the dropped folder: {e:?}"), path: None })),
+            }
+        });
+    };
+
+    view! {
+        <section class="hero">
+            <h1>"Look inside robot-learning datasets."</h1>
+            <p class="lede">
+                "Episcope opens LeRobot datasets (v2.0, v2.1 and v3.0) from your own disk and shows what they hold: "
+                "format, robot, episodes, tasks, features and files."
+            </p>
+            <p class="promise" data-testid="privacy-promise">
+                "Your files are read inside this browser tab and never uploaded: Episcope has no server to send them to, and its security policy forbids any connection but to its own static files."
+            </p>
+        </section>
+        <section
+            class="dropzone"
+            class:dragging=move || dragging.get()
+            on:dragover=move |ev: DragEvent| { ev.prevent_default(); dragging.set(true); }
+            on:dragleave=move |_| dragging.set(false)
+            on:drop=on_drop
+            data-testid="drop-zone"
+        >
+            <h2>"Open a dataset folder"</h2>
+            <p>"Choose the folder that holds " <code>"meta/info.json"</code> " — or drop it here."</p>
+            <label class="picker">
+                <span class="visually-hidden">"Dataset folder"</span>
+                <input type="file" prop:webkitdirectory=true multiple=true data-testid="open-folder" on:change=on_pick/>
+            </label>
+        </section>
+        <section class="examples">
+            <h2>"Or try a bundled example"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading examples…"</p> }>
+                <ErrorBoundary fallback=|errors| view! {
+                    <p class="error" data-testid="error">
+                        {move || errors.get().into_iter().map(|(_, e)| e.to_string()).collect::<Vec<_>>().join("; ")}
+                    </p>
+                }>
+                    {move || Suspend::new(async move {
+                        examples.await.map(|index| {
+                            index.examples.into_iter().map(|example| {
+                                let open = example.clone();
+                                let files = example.files.len();
+                                let size: u64 = example.files.iter().map(|f| f.size_bytes).sum();
+                                view! {
+                                    <button class="example-card" data-testid="example" data-example=example.id.clone()
+                                        on:click=move |_| state.open_example(open.clone())>
+                                        <span class="badge">{example.version.clone()}</span>
+                                        <span class="example-title">{example.title.clone()}</span>
+                                        <span class="muted">{format!("{files} files · {}", episcope_core::lerobot::overview::format_bytes(size))}</span>
+                                    </button>
+                                }
+                            }).collect_view()
+                        })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}

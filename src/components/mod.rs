@@ -1,0 +1,5 @@
+//! Leptos components: they wire signals to the plain logic in `view_model` and the core.
+
+pub mod home;
+pub mod overview;
+pub mod status;

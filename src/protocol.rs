@@ -1,0 +1,109 @@
+//! Messages between the page and the parsing worker. Each message is a JSON string plus, for local
+//! datasets, an array of `File` objects (structured-cloned handles, not their bytes).
+
+use episcope_core::lerobot::overview::Overview;
+use episcope_core::lerobot::EpisodeFrames;
+use serde::{Deserialize, Serialize};
+
+/// A file of a bundled example, fetched same-origin from `base_url + path`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundledFile {
+    pub path: String,
+    pub size_bytes: u64,
+}
+
+/// Page → worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Request {
+    /// Open a folder picked or dropped by the user; `paths[i]` is the relative path of `files[i]`.
+    OpenLocal { request_id: u32, name: String, paths: Vec<String> },
+    /// Open a bundled example served next to the app.
+    OpenBundled { request_id: u32, name: String, base_url: String, files: Vec<BundledFile> },
+    /// Read numeric features of one episode of the open dataset (all when empty).
+    ReadEpisode { request_id: u32, episode_index: u64, features: Vec<String> },
+}
+
+impl Request {
+    pub fn request_id(&self) -> u32 {
+        match self {
+            Request::OpenLocal { request_id, .. }
+            | Request::OpenBundled { request_id, .. }
+            | Request::ReadEpisode { request_id, .. } => *request_id,
+        }
+    }
+}
+
+/// Worker → page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Response {
+    /// The worker's wasm is initialised and it accepts requests.
+    Ready,
+    Progress {
+        request_id: u32,
+        stage: String,
+        done: u64,
+        total: u64,
+        bytes_read: u64,
+    },
+    Opened {
+        request_id: u32,
+        overview: Box<Overview>,
+        bytes_read: u64,
+    },
+    Episode {
+        request_id: u32,
+        frames: Box<EpisodeFrames>,
+    },
+    /// `path` names the file at fault when one is known.
+    Failed {
+        request_id: u32,
+        message: String,
+        path: Option<String>,
+    },
+}
+
+impl Response {
+    pub fn request_id(&self) -> Option<u32> {
+        match self {
+            Response::Ready => None,
+            Response::Progress { request_id, .. }
+            | Response::Opened { request_id, .. }
+            | Response::Episode { request_id, .. }
+            | Response::Failed { request_id, .. } => Some(*request_id),
+        }
+    }
+}
+
+/// The list of bundled examples (`examples/index.json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExampleIndex {
+    pub examples: Vec<Example>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Example {
+    /// Folder name under `examples/`.
+    pub id: String,
+    pub title: String,
+    pub version: String,
+    pub files: Vec<BundledFile>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_round_trip_through_json() {
+        let request = Request::OpenLocal { request_id: 7, name: "ds".into(), paths: vec!["ds/meta/info.json".into()] };
+        let text = serde_json::to_string(&request).unwrap();
+        assert!(text.contains("\"kind\":\"open_local\""));
+        assert_eq!(serde_json::from_str::<Request>(&text).unwrap(), request);
+        let failed = Response::Failed { request_id: 7, message: "boom".into(), path: Some("data/x.parquet".into()) };
+        let text = serde_json::to_string(&failed).unwrap();
+        assert_eq!(serde_json::from_str::<Response>(&text).unwrap(), failed);
+        assert_eq!(failed.request_id(), Some(7));
+    }
+}

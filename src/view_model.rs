@@ -1,0 +1,87 @@
+//! Plain logic behind the views (tested natively): naming a picked folder, the summary's test
+//! attributes, progress text. Components only wire signals to these.
+
+use episcope_core::lerobot::overview::{format_bytes, Overview};
+
+/// The dataset name and per-file relative paths of a folder pick. Browsers give paths such as
+/// `my_dataset/meta/info.json` (`webkitRelativePath`) or `/my_dataset/meta/info.json` (drops).
+pub fn name_picked_folder(paths: &[String]) -> String {
+    paths
+        .iter()
+        .filter_map(|p| {
+            let trimmed = p.trim_start_matches('/');
+            let first = trimmed.split('/').next()?;
+            (trimmed.contains('/') && !first.is_empty()).then(|| first.to_string())
+        })
+        .next()
+        .unwrap_or_else(|| "dataset".to_string())
+}
+
+/// Attribute values of `data-testid="dataset-summary"`: version, episodes, frames, fps.
+pub fn summary_attributes(overview: &Overview) -> [(&'static str, String); 4] {
+    [
+        ("data-version", overview.version.clone()),
+        ("data-episodes", overview.episodes.to_string()),
+        ("data-frames", overview.frames.to_string()),
+        ("data-fps", overview.fps.map(format_number).unwrap_or_default()),
+    ]
+}
+
+/// `30` for whole numbers, `29.97` otherwise.
+pub fn format_number(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{}", value as i64)
+    } else {
+        format!("{value:.3}").trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// `Reading episodes (2 of 5) · 120.4 kB read`.
+pub fn progress_text(stage: &str, done: u64, total: u64, bytes_read: u64) -> String {
+    let stage_text = match stage {
+        "info" => "Reading meta/info.json".to_string(),
+        "tasks" => "Reading tasks".to_string(),
+        "episodes" => "Reading episode metadata".to_string(),
+        "done" => "Finishing".to_string(),
+        other => format!("Reading {other}"),
+    };
+    let count = if total > 1 { format!(" ({} of {total})", done.min(total) + 1) } else { String::new() };
+    format!("{stage_text}{count} · {} read", format_bytes(bytes_read))
+}
+
+/// Fraction of the work done, 0..=1.
+pub fn progress_fraction(done: u64, total: u64) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        (done as f64 / total as f64).clamp(0.0, 1.0)
+    }
+}
+
+/// `[6]`, `[3, 4]`, `scalar`.
+pub fn format_shape(shape: &[u64]) -> String {
+    let parts: Vec<String> = shape.iter().map(u64::to_string).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picked_folder_names_come_from_the_top_folder() {
+        assert_eq!(name_picked_folder(&["so101/meta/info.json".into()]), "so101");
+        assert_eq!(name_picked_folder(&["/dropped/meta/info.json".into()]), "dropped");
+        assert_eq!(name_picked_folder(&["info.json".into()]), "dataset");
+    }
+
+    #[test]
+    fn numbers_and_progress_read_naturally() {
+        assert_eq!(format_number(30.0), "30");
+        assert_eq!(format_number(29.97), "29.97");
+        assert_eq!(progress_text("episodes", 1, 5, 2048), "Reading episode metadata (2 of 5) · 2.0 kB read");
+        assert_eq!(progress_fraction(1, 4), 0.25);
+        assert_eq!(progress_fraction(1, 0), 0.0);
+        assert_eq!(format_shape(&[3, 4]), "[3, 4]");
+    }
+}

@@ -1,0 +1,204 @@
+//! The parsing Web Worker: receives requests from the page, reads dataset files lazily through
+//! `Blob.slice` (local folders) or same-origin fetches (bundled examples), and answers with plain
+//! data. All untrusted bytes are parsed here, never on the page's thread.
+
+use std::cell::RefCell;
+use std::ops::Range;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use episcope_core::lerobot::overview::Overview;
+use episcope_core::lerobot::{open_dataset, read_episode_frames, Dataset};
+use episcope_core::source::{check_range, ByteSource, LocalBoxFuture, SourceError};
+use episcope_core::DatasetTree;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
+
+use crate::protocol::{BundledFile, Request, Response};
+
+fn js_error(value: JsValue) -> SourceError {
+    let reason = value
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| value.as_string())
+        .unwrap_or_else(|| format!("{value:?}"));
+    SourceError::Io { reason }
+}
+
+/// A browser `File`/`Blob`, read range by range with `Blob.slice` (never whole).
+pub struct BlobSource {
+    blob: Blob,
+    size: u64,
+}
+
+impl BlobSource {
+    pub fn new(blob: Blob) -> Self {
+        let size = blob.size() as u64;
+        Self { blob, size }
+    }
+}
+
+impl ByteSource for BlobSource {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn read_range(&self, range: Range<u64>) -> LocalBoxFuture<'_, Result<Bytes, SourceError>> {
+        Box::pin(async move {
+            check_range(&range, self.size)?;
+            let slice = self.blob.slice_with_f64_and_f64(range.start as f64, range.end as f64).map_err(js_error)?;
+            let buffer = JsFuture::from(slice.array_buffer()).await.map_err(js_error)?;
+            Ok(Bytes::from(js_sys::Uint8Array::new(&buffer).to_vec()))
+        })
+    }
+}
+
+/// A bundled example file on the app's own origin, fetched whole on first read and kept.
+pub struct SameOriginSource {
+    url: String,
+    size: u64,
+    cache: RefCell<Option<Bytes>>,
+}
+
+impl ByteSource for SameOriginSource {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn read_range(&self, range: Range<u64>) -> LocalBoxFuture<'_, Result<Bytes, SourceError>> {
+        Box::pin(async move {
+            check_range(&range, self.size)?;
+            let cached = self.cache.borrow().clone();
+            let bytes = match cached {
+                Some(bytes) => bytes,
+                None => {
+                    let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+                    let response: web_sys::Response =
+                        JsFuture::from(scope.fetch_with_str(&self.url)).await.map_err(js_error)?.unchecked_into();
+                    if !response.ok() {
+                        return Err(SourceError::Io { reason: format!("HTTP {} for {}", response.status(), self.url) });
+                    }
+                    let buffer = JsFuture::from(response.array_buffer().map_err(js_error)?).await.map_err(js_error)?;
+                    let bytes = Bytes::from(js_sys::Uint8Array::new(&buffer).to_vec());
+                    if bytes.len() as u64 != self.size {
+                        return Err(SourceError::Io {
+                            reason: format!("expected {} bytes, got {} from {}", self.size, bytes.len(), self.url),
+                        });
+                    }
+                    *self.cache.borrow_mut() = Some(bytes.clone());
+                    bytes
+                }
+            };
+            Ok(bytes.slice(range.start as usize..range.end as usize))
+        })
+    }
+}
+
+struct OpenDataset {
+    tree: DatasetTree,
+    dataset: Dataset,
+}
+
+thread_local! {
+    static OPEN: RefCell<Option<Rc<OpenDataset>>> = const { RefCell::new(None) };
+}
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+fn post(response: &Response) {
+    match serde_json::to_string(response) {
+        Ok(text) => {
+            let _ = scope().post_message(&JsValue::from_str(&text));
+        }
+        Err(e) => web_sys::console::error_1(&format!("cannot encode worker response: {e}").into()),
+    }
+}
+
+fn failed(request_id: u32, message: String) -> Response {
+    // Library errors end with the offending path; surface it separately for the page.
+    let path = message.rsplit_once(": ").map(|(_, p)| p.to_string()).filter(|p| p.contains('/') || p.contains('.'));
+    Response::Failed { request_id, message, path }
+}
+
+async fn open(request_id: u32, name: String, tree: DatasetTree) {
+    let tree = tree.rooted_at_dataset();
+    let counter_tree = tree.clone();
+    let mut progress = |p: episcope_core::lerobot::Progress| {
+        post(&Response::Progress {
+            request_id,
+            stage: p.stage,
+            done: p.done,
+            total: p.total,
+            bytes_read: counter_tree.io().bytes_read(),
+        })
+    };
+    match open_dataset(&tree, &mut progress).await {
+        Ok(dataset) => {
+            let overview = Overview::new(&name, &dataset, &tree);
+            let bytes_read = tree.io().bytes_read();
+            OPEN.with(|open| *open.borrow_mut() = Some(Rc::new(OpenDataset { tree, dataset })));
+            post(&Response::Opened { request_id, overview: Box::new(overview), bytes_read });
+        }
+        Err(e) => post(&failed(request_id, e.to_string())),
+    }
+}
+
+async fn handle(request: Request, files: js_sys::Array) {
+    let request_id = request.request_id();
+    match request {
+        Request::OpenLocal { name, paths, .. } => {
+            let mut tree = DatasetTree::new();
+            for (index, path) in paths.iter().enumerate() {
+                let Ok(blob) = files.get(index as u32).dyn_into::<Blob>() else { continue };
+                if let Err(e) = tree.insert(path, Arc::new(BlobSource::new(blob))) {
+                    web_sys::console::warn_1(&format!("skipped {path}: {e}").into());
+                }
+            }
+            open(request_id, name, tree).await;
+        }
+        Request::OpenBundled { name, base_url, files: bundled, .. } => {
+            let mut tree = DatasetTree::new();
+            for BundledFile { path, size_bytes } in bundled {
+                let url = format!("{base_url}{path}");
+                let source = SameOriginSource { url, size: size_bytes, cache: RefCell::new(None) };
+                if let Err(e) = tree.insert(&path, Arc::new(source)) {
+                    web_sys::console::warn_1(&format!("skipped {path}: {e}").into());
+                }
+            }
+            open(request_id, name, tree).await;
+        }
+        Request::ReadEpisode { episode_index, features, .. } => {
+            let Some(open) = OPEN.with(|open| open.borrow().clone()) else {
+                post(&failed(request_id, "no dataset is open".into()));
+                return;
+            };
+            match read_episode_frames(&open.tree, &open.dataset, episode_index, &features).await {
+                Ok(frames) => post(&Response::Episode { request_id, frames: Box::new(frames) }),
+                Err(e) => post(&failed(request_id, e.to_string())),
+            }
+        }
+    }
+}
+
+/// Entry point of the worker binary: installs the message handler and says it is ready.
+pub fn run() {
+    console_error_panic_hook::set_once();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        let data = event.data();
+        let text = js_sys::Reflect::get(&data, &"json".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+        let files: js_sys::Array =
+            js_sys::Reflect::get(&data, &"files".into()).ok().and_then(|v| v.dyn_into().ok()).unwrap_or_default();
+        match serde_json::from_str::<Request>(&text) {
+            Ok(request) => wasm_bindgen_futures::spawn_local(handle(request, files)),
+            Err(e) => web_sys::console::error_1(&format!("worker: malformed request: {e}").into()),
+        }
+    });
+    scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    post(&Response::Ready);
+}

@@ -1,0 +1,196 @@
+//! The page's side of the worker protocol: spawns the parsing worker, queues requests until it is
+//! ready, routes progress and answers to their callers, and restarts the worker if it dies.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
+
+use futures_channel::oneshot;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
+
+use crate::protocol::{Request, Response};
+
+/// Progress of one request, as the worker reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkerProgress {
+    pub stage: String,
+    pub done: u64,
+    pub total: u64,
+    pub bytes_read: u64,
+}
+
+struct Pending {
+    on_progress: Box<dyn Fn(WorkerProgress)>,
+    answer: oneshot::Sender<Response>,
+    last_stage: String,
+}
+
+/// A handle to the parsing worker.
+pub struct WorkerClient {
+    worker: RefCell<Option<Worker>>,
+    ready: Cell<bool>,
+    queue: RefCell<Vec<JsValue>>,
+    pending: RefCell<HashMap<u32, Pending>>,
+    next_id: Cell<u32>,
+    restarts: Cell<u32>,
+    handlers: RefCell<Vec<Closure<dyn FnMut(JsValue)>>>,
+}
+
+const WORKER_SCRIPT: &str = "episcope-worker_loader.js";
+
+fn worker_url() -> Result<String, JsValue> {
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let base = document.base_uri()?.unwrap_or_default();
+    Ok(web_sys::Url::new_with_base(WORKER_SCRIPT, &base)?.href())
+}
+
+thread_local! {
+    static CLIENT: RefCell<Option<Rc<WorkerClient>>> = const { RefCell::new(None) };
+}
+
+/// The page's one worker client, spawned on first use.
+pub fn client() -> Rc<WorkerClient> {
+    CLIENT.with(|slot| {
+        slot.borrow_mut()
+            .get_or_insert_with(|| {
+                let client = Rc::new(WorkerClient {
+                    worker: RefCell::new(None),
+                    ready: Cell::new(false),
+                    queue: RefCell::new(Vec::new()),
+                    pending: RefCell::new(HashMap::new()),
+                    next_id: Cell::new(1),
+                    restarts: Cell::new(0),
+                    handlers: RefCell::new(Vec::new()),
+                });
+                client.spawn();
+                client
+            })
+            .clone()
+    })
+}
+
+impl WorkerClient {
+    fn spawn(self: &Rc<Self>) {
+        let options = WorkerOptions::new();
+        options.set_type(WorkerType::Classic);
+        let worker = match worker_url().and_then(|url| Worker::new_with_options(&url, &options)) {
+            Ok(worker) => worker,
+            Err(e) => {
+                web_sys::console::error_2(&"cannot start the parsing worker".into(), &e);
+                return;
+            }
+        };
+        let weak: Weak<Self> = Rc::downgrade(self);
+        let on_message = Closure::<dyn FnMut(JsValue)>::new({
+            let weak = weak.clone();
+            move |event: JsValue| {
+                let Some(this) = weak.upgrade() else { return };
+                let Some(text) = event.unchecked_into::<MessageEvent>().data().as_string() else { return };
+                match serde_json::from_str::<Response>(&text) {
+                    Ok(response) => this.on_response(response),
+                    Err(e) => web_sys::console::error_1(&format!("malformed worker message: {e}").into()),
+                }
+            }
+        });
+        let on_error = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+            let Some(this) = weak.upgrade() else { return };
+            let detail = event.dyn_ref::<ErrorEvent>().map(|e| e.message()).unwrap_or_default();
+            this.on_crash(&detail);
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        *self.handlers.borrow_mut() = vec![on_message, on_error];
+        self.ready.set(false);
+        *self.worker.borrow_mut() = Some(worker);
+    }
+
+    fn on_response(&self, response: Response) {
+        match response {
+            Response::Ready => {
+                self.ready.set(true);
+                let queued: Vec<JsValue> = self.queue.borrow_mut().drain(..).collect();
+                for message in queued {
+                    self.post_now(&message);
+                }
+            }
+            Response::Progress { request_id, stage, done, total, bytes_read } => {
+                if let Some(pending) = self.pending.borrow_mut().get_mut(&request_id) {
+                    pending.last_stage = stage.clone();
+                    (pending.on_progress)(WorkerProgress { stage, done, total, bytes_read });
+                }
+            }
+            other => {
+                let Some(id) = other.request_id() else { return };
+                if let Some(pending) = self.pending.borrow_mut().remove(&id) {
+                    let _ = pending.answer.send(other);
+                }
+            }
+        }
+    }
+
+    /// The worker died (a panic in a parser, out of memory …): fail what was in flight, say where,
+    /// and start a fresh worker so the page stays usable.
+    fn on_crash(self: &Rc<Self>, detail: &str) {
+        if let Some(worker) = self.worker.borrow_mut().take() {
+            worker.terminate();
+        }
+        let in_flight: Vec<(u32, Pending)> = self.pending.borrow_mut().drain().collect();
+        for (request_id, pending) in in_flight {
+            let message = format!(
+                "The file reader stopped unexpectedly while {} ({}). It has been restarted; the rest of the page still works.",
+                if pending.last_stage.is_empty() { "starting".to_string() } else { format!("reading {}", pending.last_stage) },
+                if detail.is_empty() { "no detail" } else { detail },
+            );
+            let _ = pending.answer.send(Response::Failed { request_id, message, path: None });
+        }
+        self.restarts.set(self.restarts.get() + 1);
+        if self.restarts.get() <= 5 {
+            self.spawn();
+        }
+    }
+
+    fn post_now(&self, message: &JsValue) {
+        if let Some(worker) = self.worker.borrow().as_ref() {
+            if let Err(e) = worker.post_message(message) {
+                web_sys::console::error_2(&"cannot post to the worker".into(), &e);
+            }
+        }
+    }
+
+    pub fn next_request_id(&self) -> u32 {
+        let id = self.next_id.get();
+        self.next_id.set(id.wrapping_add(1));
+        id
+    }
+
+    /// Sends a request (with `File` handles for local datasets) and waits for its answer.
+    pub async fn request(
+        &self,
+        request: Request,
+        files: js_sys::Array,
+        on_progress: impl Fn(WorkerProgress) + 'static,
+    ) -> Response {
+        let request_id = request.request_id();
+        let (sender, receiver) = oneshot::channel();
+        self.pending.borrow_mut().insert(
+            request_id,
+            Pending { on_progress: Box::new(on_progress), answer: sender, last_stage: String::new() },
+        );
+        let message = js_sys::Object::new();
+        let json = serde_json::to_string(&request).unwrap_or_default();
+        let _ = js_sys::Reflect::set(&message, &"json".into(), &json.into());
+        let _ = js_sys::Reflect::set(&message, &"files".into(), &files);
+        if self.ready.get() {
+            self.post_now(&message);
+        } else {
+            self.queue.borrow_mut().push(message.into());
+        }
+        receiver.await.unwrap_or(Response::Failed {
+            request_id,
+            message: "the file reader was stopped before it answered".into(),
+            path: None,
+        })
+    }
+}
