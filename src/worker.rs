@@ -2,6 +2,10 @@
 //! `Blob.slice` (local folders) or same-origin fetches (bundled examples), and answers with plain
 //! data. All untrusted bytes are parsed here, never on the page's thread.
 
+// Sources hold browser objects (never `Send`); the tree takes `Arc` because native callers may
+// share it, but in the worker everything lives on one thread.
+#![allow(clippy::arc_with_non_send_sync)]
+
 use std::cell::RefCell;
 use std::ops::Range;
 use std::rc::Rc;

@@ -27,6 +27,9 @@ struct Pending {
     last_stage: String,
 }
 
+/// A JS event callback kept alive as long as the worker it is attached to.
+type EventHandler = Closure<dyn FnMut(JsValue)>;
+
 /// A handle to the parsing worker.
 pub struct WorkerClient {
     worker: RefCell<Option<Worker>>,
@@ -35,7 +38,7 @@ pub struct WorkerClient {
     pending: RefCell<HashMap<u32, Pending>>,
     next_id: Cell<u32>,
     restarts: Cell<u32>,
-    handlers: RefCell<Vec<Closure<dyn FnMut(JsValue)>>>,
+    handlers: RefCell<Vec<EventHandler>>,
 }
 
 const WORKER_SCRIPT: &str = "episcope-worker_loader.js";

@@ -2,6 +2,7 @@
 //! the dataset model, and (later) checks, statistics and reports. No web dependencies and no
 //! `std::fs` in the read path: the same code runs in a browser worker, natively and in tests.
 
+pub mod check;
 pub mod columns;
 pub mod lerobot;
 pub mod parquet_io;

@@ -1,0 +1,526 @@
+//! Runs every rule over a dataset: files, metadata, features, episodes, schema, frames (indices,
+//! timing, values), stats and videos. Never stops at the first error: what cannot be read becomes a
+//! finding and the rest is still checked.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::finding::{Findings, Location};
+use super::frames::{DataAccumulator, EpisodeCheck};
+use super::profile::Profile;
+use super::report::{DatasetIdentity, FileDigest, Report, Summary, Tool, REPORT_VERSION};
+use super::rules::RULES;
+use crate::lerobot::info::{FeatureKind, Info, MAX_FEATURE_VALUES};
+use crate::lerobot::template::{fill, TemplateValue};
+use crate::lerobot::{open_dataset, read_episode_frames, Dataset, EpisodeError, FormatVersion, OpenError, Progress};
+use crate::parquet_io::ParquetFile;
+use crate::tree::DatasetTree;
+
+/// What to check and how.
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    /// An organisation's stricter standard, checked on top of the LeRobot rules.
+    pub profile: Option<Profile>,
+    /// Skip SHA-256 of every file (the report then has no digests).
+    pub skip_hashes: bool,
+}
+
+const LFS_POINTER_PREFIX: &[u8] = b"version https://git-lfs.github.com/spec/v1";
+const HASH_CHUNK_BYTES: u64 = 8 * 1024 * 1024;
+const KNOWN_DTYPES: &[&str] = &[
+    "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "bool",
+    "string", "video", "image",
+];
+const DEFAULT_FEATURES: [&str; 5] = ["timestamp", "frame_index", "episode_index", "index", "task_index"];
+
+/// Checks the dataset at the root of `tree` and returns the report.
+pub async fn check_dataset(
+    tree: &DatasetTree,
+    name: &str,
+    options: &CheckOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Report {
+    let mut findings = Findings::default();
+    let digests = check_files(tree, options, &mut findings, progress).await;
+    let opened = open_dataset(tree, &mut |_| {}).await;
+    let mut identity = DatasetIdentity {
+        name: name.to_string(),
+        format_version: None,
+        codebase_version: None,
+        robot_type: None,
+        fps: None,
+        episodes: 0,
+        frames: 0,
+        sha256: whole_digest(&digests),
+        files: digests,
+    };
+    match opened {
+        Err(error) => report_open_error(&error, &mut findings),
+        Ok(dataset) => {
+            identity.format_version = Some(dataset.version.as_str().to_string());
+            identity.codebase_version = Some(dataset.info.codebase_version.clone());
+            identity.robot_type = dataset.info.robot_type.clone();
+            identity.fps = dataset.info.fps;
+            identity.episodes = dataset.episodes.len() as u64;
+            identity.frames = dataset.frames_found();
+            for problem in &dataset.problems {
+                findings.add(&problem.rule, Location::file(&problem.path), &problem.message, problem_fix(&problem.rule));
+            }
+            if let Ok(raw) = tree.read_all("meta/info.json", crate::lerobot::dataset::MAX_INFO_JSON_BYTES).await {
+                if let Ok(Value::Object(raw)) = serde_json::from_slice::<Value>(&raw) {
+                    check_info(&raw, &dataset, &mut findings);
+                }
+            }
+            check_features(&dataset.info, &mut findings);
+            check_episodes(tree, &dataset, &mut findings);
+            let accumulator = check_data(tree, &dataset, &mut findings, progress).await;
+            super::stats::check_stats(tree, &dataset, &accumulator, &mut findings).await;
+            super::videos::check_videos(tree, &dataset, &mut findings).await;
+            if let Some(profile) = &options.profile {
+                profile.check(&dataset, &accumulator, &mut findings);
+            }
+            check_unexpected_files(tree, &dataset, &mut findings);
+        }
+    }
+    let findings = findings.into_sorted();
+    let profile = match &options.profile {
+        Some(p) => p.name.clone(),
+        None => format!("lerobot-{}", identity.format_version.as_deref().unwrap_or("unknown")),
+    };
+    Report {
+        report_version: REPORT_VERSION,
+        tool: Tool { name: "episcope".into(), version: env!("CARGO_PKG_VERSION").into() },
+        dataset: identity,
+        profile,
+        rules_checked: RULES.len(),
+        summary: Summary::of(&findings),
+        findings,
+    }
+}
+
+fn problem_fix(rule: &str) -> &'static str {
+    match rule {
+        "file.data-missing" | "file.video-missing" => {
+            "Restore the file from the original recording or upload, or remove the episode and renumber."
+        }
+        "file.misplaced" => "Move the file to the path data_path gives, or fix data_path.",
+        "meta.key-type" => "Write the value with the type the LeRobot format expects.",
+        "episode.duplicate" => "Keep one entry per episode in the episode metadata.",
+        "file.parquet-corrupt" => "Re-export the file from the source data; check the copy is complete.",
+        _ => "Repair or regenerate the file with the LeRobot writer of this version.",
+    }
+}
+
+fn report_open_error(error: &OpenError, findings: &mut Findings) {
+    let (rule, path) = match error {
+        OpenError::NoInfo { .. } => ("meta.info-missing", "meta/info.json".to_string()),
+        OpenError::Info(_) => ("meta.info-invalid", "meta/info.json".to_string()),
+        OpenError::UnsupportedVersion { path, .. } => ("meta.version-unsupported", path.clone()),
+        OpenError::Read(e) => ("meta.unreadable", e.to_string()),
+    };
+    let fix = match rule {
+        "meta.info-missing" => "Point Episcope at the dataset's root folder (the one holding meta/info.json).",
+        "meta.version-unsupported" => "Convert the dataset with LeRobot's converter to v2.1 or v3.0.",
+        _ => "Regenerate meta/info.json with the LeRobot writer.",
+    };
+    findings.add(rule, Location::file(path), error.to_string(), fix);
+}
+
+async fn check_files(
+    tree: &DatasetTree,
+    options: &CheckOptions,
+    findings: &mut Findings,
+    progress: &mut dyn FnMut(Progress),
+) -> Vec<FileDigest> {
+    let total = tree.len() as u64;
+    let mut digests = Vec::with_capacity(tree.len());
+    for (done, file) in tree.files().enumerate() {
+        progress(Progress { stage: "files".into(), done: done as u64, total });
+        let size = file.size();
+        let mut digest = FileDigest { path: file.path.clone(), size_bytes: size, sha256: None };
+        if size == 0 {
+            findings.add("file.empty", Location::file(&file.path), "the file is 0 bytes", "Re-copy or regenerate it.");
+        } else {
+            let head_len = size.min(LFS_POINTER_PREFIX.len() as u64);
+            if let Ok(head) = file.source.read_range(0..head_len).await {
+                if head.as_ref() == LFS_POINTER_PREFIX {
+                    findings.add(
+                        "file.lfs-pointer",
+                        Location::file(&file.path),
+                        format!("expected the file's content, found a {size}-byte Git LFS pointer"),
+                        "Fetch the content with `git lfs pull` (or download the dataset without git).",
+                    );
+                }
+            }
+        }
+        if !options.skip_hashes {
+            let mut hasher = Sha256::new();
+            let mut offset = 0;
+            let mut ok = true;
+            while offset < size {
+                let end = (offset + HASH_CHUNK_BYTES).min(size);
+                match file.source.read_range(offset..end).await {
+                    Ok(bytes) => hasher.update(&bytes),
+                    Err(_) => {
+                        ok = false;
+                        break;
+                    }
+                }
+                offset = end;
+            }
+            if ok {
+                digest.sha256 = Some(hex(&hasher.finalize()));
+            }
+        }
+        digests.push(digest);
+    }
+    digests
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn whole_digest(files: &[FileDigest]) -> Option<String> {
+    let mut hasher = Sha256::new();
+    for file in files {
+        hasher.update(format!("{}  {}\n", file.sha256.as_ref()?, file.path).as_bytes());
+    }
+    Some(hex(&hasher.finalize()))
+}
+
+fn check_info(raw: &serde_json::Map<String, Value>, dataset: &Dataset, findings: &mut Findings) {
+    let path = "meta/info.json";
+    let info = &dataset.info;
+    let has_video = info.video_features().next().is_some();
+    let mut required = vec!["codebase_version", "fps", "features", "total_episodes", "total_frames", "total_tasks"];
+    required.extend(["chunks_size", "data_path", "splits"]);
+    match dataset.version {
+        FormatVersion::V2_0 | FormatVersion::V2_1 => required.extend(["total_chunks", "total_videos"]),
+        FormatVersion::V3_0 => required.extend(["data_files_size_in_mb", "video_files_size_in_mb"]),
+    }
+    if has_video {
+        required.push("video_path");
+    }
+    for key in required {
+        if !raw.contains_key(key) {
+            findings.add(
+                "meta.required-key",
+                Location::file(path).feature(key),
+                format!("expected key `{key}` in info.json ({}), found none", dataset.version.as_str()),
+                format!("Add `{key}` as the LeRobot {} writer does.", dataset.version.as_str()),
+            );
+        }
+    }
+    match info.fps {
+        Some(fps) if fps.is_finite() && fps > 0.0 => {}
+        Some(fps) => findings.add(
+            "meta.fps",
+            Location::file(path).feature("fps"),
+            format!("expected a positive frame rate, found {fps}"),
+            "Set fps to the recording rate in frames per second.",
+        ),
+        None => {}
+    }
+    let found_episodes = dataset.episodes.len() as u64;
+    if let Some(declared) = info.total_episodes.filter(|&d| d != found_episodes) {
+        findings.add(
+            "meta.total-episodes",
+            Location::file(path).feature("total_episodes"),
+            format!("info.json declares {declared} episodes; the episode metadata lists {found_episodes}"),
+            "Set total_episodes to the number of episodes, or restore the missing episode metadata.",
+        );
+    }
+    let frames = dataset.frames_found();
+    if let Some(declared) = info.total_frames.filter(|&d| d != frames) {
+        findings.add(
+            "meta.total-frames",
+            Location::file(path).feature("total_frames"),
+            format!("info.json declares {declared} frames; the episodes' lengths add up to {frames}"),
+            "Set total_frames to the sum of episode lengths.",
+        );
+    }
+    let tasks = dataset.tasks.len() as u64;
+    if let Some(declared) = info.total_tasks.filter(|&d| d != tasks) {
+        findings.add(
+            "meta.total-tasks",
+            Location::file(path).feature("total_tasks"),
+            format!("info.json declares {declared} tasks; the task table has {tasks}"),
+            "Set total_tasks to the number of tasks in the task table.",
+        );
+    }
+    if !dataset.version.is_v3() {
+        let videos = found_episodes * info.video_features().count() as u64;
+        if let Some(declared) = info.total_videos.filter(|&d| d != videos) {
+            findings.add(
+                "meta.total-videos",
+                Location::file(path).feature("total_videos"),
+                format!("info.json declares {declared} videos; {found_episodes} episodes × {} cameras make {videos}", info.video_features().count()),
+                "Set total_videos to episodes × video features.",
+            );
+        }
+        let chunk_size = info.chunks_size.filter(|&c| c > 0).unwrap_or(1000);
+        let chunks = dataset.episodes.iter().map(|e| e.index / chunk_size).collect::<BTreeSet<_>>().len() as u64;
+        if let Some(declared) = info.total_chunks.filter(|&d| d != chunks && found_episodes > 0) {
+            findings.add(
+                "meta.total-chunks",
+                Location::file(path).feature("total_chunks"),
+                format!("info.json declares {declared} chunks; episodes with chunks_size {chunk_size} use {chunks}"),
+                "Set total_chunks to the number of chunk folders used.",
+            );
+        }
+    }
+    for (split, range) in &info.splits {
+        let parsed = range.split_once(':').and_then(|(a, b)| Some((a.trim().parse::<u64>().ok()?, b.trim().parse::<u64>().ok()?)));
+        let valid = matches!(parsed, Some((start, end)) if start <= end && end <= found_episodes.max(info.total_episodes.unwrap_or(0)));
+        if !valid {
+            findings.add(
+                "meta.splits",
+                Location::file(path).feature(format!("splits.{split}")),
+                format!("expected `start:end` with start ≤ end ≤ {found_episodes}, found `{range}`"),
+                "Write each split as an episode range such as \"0:50\".",
+            );
+        }
+    }
+    let (data_keys, video_keys): (&[&str], &[&str]) = if dataset.version.is_v3() {
+        (&["chunk_index", "file_index"], &["video_key", "chunk_index", "file_index"])
+    } else {
+        (&["episode_chunk", "episode_index"], &["episode_chunk", "video_key", "episode_index"])
+    };
+    for (key, template, keys) in [("data_path", &info.data_path, data_keys), ("video_path", &info.video_path, video_keys)] {
+        let Some(template) = template else {
+            if key == "data_path" || has_video {
+                findings.add(
+                    "meta.path-template",
+                    Location::file(path).feature(key),
+                    format!("expected a `{key}` template, found none"),
+                    "Add the template the LeRobot writer of this version uses.",
+                );
+            }
+            continue;
+        };
+        let values: Vec<(&str, TemplateValue)> =
+            keys.iter().map(|k| (*k, if *k == "video_key" { TemplateValue::Str("cam") } else { TemplateValue::Int(0) })).collect();
+        if let Err(e) = fill(template, &values) {
+            findings.add(
+                "meta.path-template",
+                Location::file(path).feature(key),
+                format!("{e}; {} templates may use {}", dataset.version.as_str(), keys.join(", ")),
+                "Use the template fields of this format version.",
+            );
+        }
+    }
+}
+
+fn check_features(info: &Info, findings: &mut Findings) {
+    let path = "meta/info.json";
+    for feature in &info.features {
+        let at = || Location::file(path).feature(&feature.name);
+        if !KNOWN_DTYPES.contains(&feature.dtype.as_str()) {
+            findings.add(
+                "feature.dtype",
+                at(),
+                format!("expected one of {}, found `{}`", KNOWN_DTYPES.join(", "), feature.dtype),
+                "Use a LeRobot dtype.",
+            );
+        }
+        if feature.shape.is_empty() || feature.shape.contains(&0) || feature.values_per_frame() > MAX_FEATURE_VALUES {
+            findings.add(
+                "feature.shape",
+                at(),
+                format!("expected a shape of positive dimensions, found {:?}", feature.shape),
+                "Declare the shape of one frame's value, e.g. [6] or [480, 640, 3].",
+            );
+        } else if !feature.names.is_empty() && feature.kind == FeatureKind::Numeric {
+            let values = feature.values_per_frame() as usize;
+            let ok = feature.names.len() == values || (feature.shape.len() > 1 && feature.names.len() == feature.shape.len());
+            if !ok {
+                findings.add(
+                    "feature.names",
+                    at(),
+                    format!("expected {values} names for shape {:?}, found {}", feature.shape, feature.names.len()),
+                    "Give one name per dimension (or one per axis for matrices).",
+                );
+            }
+        }
+        if feature.name.contains('/') {
+            findings.add(
+                "feature.name-chars",
+                at(),
+                format!("feature names must not contain '/', found `{}`", feature.name),
+                "Rename the feature, e.g. replacing '/' with '.'.",
+            );
+        }
+        if feature.kind == FeatureKind::Video && feature.video_info.is_none() {
+            findings.add(
+                "feature.video-info",
+                at(),
+                "expected an `info` object with video.codec, video.fps, video.height, video.width; found none",
+                "Record the encoding parameters in the feature's `info`.",
+            );
+        }
+    }
+    for name in DEFAULT_FEATURES {
+        if info.feature(name).is_none() {
+            findings.add(
+                "feature.default-missing",
+                Location::file(path).feature(name),
+                format!("expected the default feature `{name}` in info.json features, found none"),
+                "Declare all five default features (timestamp, frame_index, episode_index, index, task_index).",
+            );
+        }
+    }
+}
+
+fn check_episodes(tree: &DatasetTree, dataset: &Dataset, findings: &mut Findings) {
+    let meta = if dataset.version.is_v3() { "meta/episodes/" } else { "meta/episodes.jsonl" };
+    for (position, episode) in dataset.episodes.iter().enumerate() {
+        if episode.index != position as u64 {
+            findings.add(
+                "episode.indices",
+                Location::file(meta).episode(episode.index),
+                format!("expected episode {position} at position {position}, found episode {}", episode.index),
+                "Renumber episodes 0..N-1 (LeRobot's writers always do).",
+            );
+            break;
+        }
+    }
+    let tasks: BTreeSet<&str> = dataset.tasks.iter().map(|t| t.text.as_str()).collect();
+    if !dataset.tasks.is_empty() {
+        for episode in &dataset.episodes {
+            for task in &episode.tasks {
+                if !tasks.contains(task.as_str()) {
+                    findings.add(
+                        "episode.tasks",
+                        Location::file(meta).episode(episode.index),
+                        format!("episode {} names task “{task}”, which is not in the task table", episode.index),
+                        "Add the task to the task table or correct the episode's tasks.",
+                    );
+                }
+            }
+        }
+    }
+    if dataset.version.is_v3() {
+        let mut expected_from = 0u64;
+        for episode in &dataset.episodes {
+            let (Some(from), Some(to)) = (episode.dataset_from_index, episode.dataset_to_index) else {
+                findings.add(
+                    "episode.range",
+                    Location::file(meta).episode(episode.index),
+                    "expected dataset_from_index and dataset_to_index, found none",
+                    "Regenerate the episode metadata with the v3.0 writer.",
+                );
+                continue;
+            };
+            if from != expected_from || to < from || to - from != episode.length {
+                findings.add(
+                    "episode.range",
+                    Location::file(meta).episode(episode.index),
+                    format!(
+                        "expected rows [{expected_from}, {}) for episode {} of length {}, found [{from}, {to})",
+                        expected_from + episode.length,
+                        episode.index,
+                        episode.length
+                    ),
+                    "Recompute dataset_from_index/dataset_to_index as running sums of episode lengths.",
+                );
+            }
+            expected_from = to.max(from);
+            let fps = dataset.fps();
+            for video in &episode.videos {
+                let Some(to_secs) = video.to_timestamp_secs else { continue };
+                let window = to_secs - video.from_timestamp_secs;
+                let expected = episode.length as f64 / fps;
+                if (window - expected).abs() > 1.0 / fps + 1e-4 {
+                    findings.add(
+                        "episode.video-window",
+                        Location::file(meta).episode(episode.index).feature(&video.feature),
+                        format!(
+                            "expected a {expected:.3} s window ({} frames at {fps} fps), found {:.3}–{:.3} s ({window:.3} s)",
+                            episode.length, video.from_timestamp_secs, to_secs
+                        ),
+                        "Recompute from_timestamp/to_timestamp from the episode lengths.",
+                    );
+                }
+            }
+        }
+    }
+    let _ = tree;
+}
+
+async fn check_data(
+    tree: &DatasetTree,
+    dataset: &Dataset,
+    findings: &mut Findings,
+    progress: &mut dyn FnMut(Progress),
+) -> DataAccumulator {
+    let mut accumulator = DataAccumulator::new(dataset);
+    let data_files: BTreeSet<&String> = dataset.episodes.iter().filter_map(|e| e.data_file.as_ref()).collect();
+    let mut readable: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for path in data_files {
+        let Some(file) = tree.get(path) else { continue };
+        match ParquetFile::open(file.source.clone(), path).await {
+            Ok(parquet) => {
+                let columns = super::frames::check_schema(&parquet, dataset, findings);
+                readable.insert(path.clone(), columns);
+            }
+            Err(e) => findings.add(
+                "file.parquet-corrupt",
+                Location::file(path),
+                e.to_string(),
+                "Re-export the file from the source data; check the copy is complete (not cut short).",
+            ),
+        }
+    }
+    let total = dataset.episodes.len() as u64;
+    for (done, episode) in dataset.episodes.iter().enumerate() {
+        progress(Progress { stage: "episodes".into(), done: done as u64, total });
+        let Some(path) = &episode.data_file else { continue };
+        let Some(columns) = readable.get(path) else { continue };
+        match read_episode_frames(tree, dataset, episode.index, columns).await {
+            Ok(frames) => EpisodeCheck { dataset, episode, path }.run(&frames, &mut accumulator, findings),
+            Err(EpisodeError::Parquet(e)) => findings.add(
+                "file.parquet-corrupt",
+                Location::file(path).episode(episode.index),
+                e.to_string(),
+                "Re-export the file from the source data; check the copy is complete (not cut short).",
+            ),
+            Err(e) => findings.add(
+                "schema.shape",
+                Location::file(path).episode(episode.index),
+                e.to_string(),
+                "Store every row of a feature with the declared number of values.",
+            ),
+        }
+    }
+    accumulator.finish(dataset, findings);
+    accumulator
+}
+
+fn check_unexpected_files(tree: &DatasetTree, dataset: &Dataset, findings: &mut Findings) {
+    let referenced: BTreeSet<&str> = dataset
+        .episodes
+        .iter()
+        .flat_map(|e| e.data_file.iter().map(String::as_str).chain(e.videos.iter().map(|v| v.path.as_str())))
+        .collect();
+    for file in tree.files() {
+        let path = file.path.as_str();
+        let top = path.split('/').next().unwrap_or("");
+        let expected = match top {
+            "meta" => true,
+            "data" | "videos" => referenced.contains(path),
+            "images" => true,
+            _ => matches!(path, "README.md" | ".gitattributes" | ".gitignore"),
+        };
+        if !expected {
+            findings.add(
+                "file.unexpected",
+                Location::file(path),
+                "this file is not referenced by any episode or the LeRobot layout",
+                "Remove it, or check it is not data that was meant to be part of the dataset.",
+            );
+        }
+    }
+}
