@@ -1,6 +1,7 @@
 //! The app shell: state, opening datasets through the worker, and the page switch between the home
 //! page and a dataset's overview.
 
+use episcope_core::check::Report;
 use episcope_core::lerobot::overview::Overview;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -8,6 +9,7 @@ use wasm_bindgen::JsCast;
 
 use crate::components::home::HomePage;
 use crate::components::overview::OverviewPage;
+use crate::components::rules::RulesPage;
 use crate::components::status::{ErrorBanner, ProgressPanel};
 use crate::protocol::{Example, Request, Response};
 use crate::view_model::name_picked_folder;
@@ -43,7 +45,25 @@ pub struct AppState {
     pub error: RwSignal<Option<UserError>>,
     /// Bundled example id when the open dataset is one (for deep links).
     pub example_id: RwSignal<Option<String>>,
+    /// The conformance report of the open dataset, once checked.
+    pub report: RwSignal<Option<Report>>,
+    pub checking: RwSignal<bool>,
+    /// The episode a finding pointed at (highlighted in the episode list).
+    pub focused_episode: RwSignal<Option<u64>>,
+    pub page: RwSignal<Page>,
 }
+
+/// Which page is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    /// Home, or the open dataset.
+    Main,
+    /// The rule catalogue.
+    Rules,
+}
+
+/// Datasets up to this size are checked as soon as they open; larger ones on request.
+const AUTO_CHECK_MAX_BYTES: u64 = 256 * 1024 * 1024;
 
 impl AppState {
     fn new() -> Self {
@@ -52,12 +72,50 @@ impl AppState {
             progress: RwSignal::new(None),
             error: RwSignal::new(None),
             example_id: RwSignal::new(None),
+            report: RwSignal::new(None),
+            checking: RwSignal::new(false),
+            focused_episode: RwSignal::new(None),
+            page: RwSignal::new(Page::Main),
+        }
+    }
+
+    /// Runs the checker in the worker over the open dataset.
+    pub fn run_check(self) {
+        if self.checking.get_untracked() {
+            return;
+        }
+        self.checking.set(true);
+        spawn_local(async move {
+            let request = Request::Check { request_id: client().next_request_id() };
+            let answer =
+                client().request(request, js_sys::Array::new(), move |p| self.progress.set(Some(p.into()))).await;
+            self.progress.set(None);
+            self.checking.set(false);
+            match answer {
+                Response::Checked { report, .. } => self.report.set(Some(*report)),
+                Response::Failed { message, path, .. } => self.error.set(Some(UserError { message, path })),
+                _ => {}
+            }
+        });
+    }
+
+    /// Scrolls to an episode named by a finding and highlights it.
+    pub fn focus_episode(self, episode: u64) {
+        self.focused_episode.set(Some(episode));
+        if let Some(row) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(&format!("episode-{episode}")))
+        {
+            row.scroll_into_view();
         }
     }
 
     /// Back to the home page.
     pub fn close(self) {
         self.overview.set(None);
+        self.report.set(None);
+        self.focused_episode.set(None);
+        self.page.set(Page::Main);
         self.example_id.set(None);
         self.error.set(None);
         set_query(None);
@@ -69,7 +127,15 @@ impl AppState {
         let answer = client().request(request, files, move |p| self.progress.set(Some(p.into()))).await;
         self.progress.set(None);
         match answer {
-            Response::Opened { overview, .. } => self.overview.set(Some(*overview)),
+            Response::Opened { overview, .. } => {
+                let auto_check = overview.total_size_bytes <= AUTO_CHECK_MAX_BYTES;
+                self.report.set(None);
+                self.focused_episode.set(None);
+                self.overview.set(Some(*overview));
+                if auto_check {
+                    self.run_check();
+                }
+            }
             Response::Failed { message, path, .. } => self.error.set(Some(UserError { message, path })),
             other => self
                 .error
@@ -154,15 +220,24 @@ pub fn App() -> impl IntoView {
                 <img src="icons/episcope.svg" alt="" width="28" height="28"/>
                 <span>"Episcope"</span>
             </a>
-            <span class="privacy-pill" title="Files are read inside this browser tab. Nothing is uploaded.">
-                "Local only · nothing leaves this browser"
-            </span>
+            <nav class="topnav">
+                <button class="navlink" data-testid="nav-rules" on:click=move |_| state.page.set(Page::Rules)>"Rules"</button>
+                <span class="privacy-pill" title="Files are read inside this browser tab. Nothing is uploaded.">
+                    "Local only · nothing leaves this browser"
+                </span>
+            </nav>
         </header>
         <main>
             <ErrorBanner/>
             <ProgressPanel/>
-            <Show when=move || state.overview.with(Option::is_some) fallback=|| view! { <HomePage/> }>
-                <OverviewPage/>
+            <Show when=move || state.page.get() == Page::Rules>
+                <button class="secondary" on:click=move |_| state.page.set(Page::Main)>"← Back"</button>
+                <RulesPage/>
+            </Show>
+            <Show when=move || state.page.get() == Page::Main>
+                <Show when=move || state.overview.with(Option::is_some) fallback=|| view! { <HomePage/> }>
+                    <OverviewPage/>
+                </Show>
             </Show>
         </main>
     }

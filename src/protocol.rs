@@ -1,6 +1,7 @@
 //! Messages between the page and the parsing worker. Each message is a JSON string plus, for local
 //! datasets, an array of `File` objects (structured-cloned handles, not their bytes).
 
+use episcope_core::check::Report;
 use episcope_core::lerobot::overview::Overview;
 use episcope_core::lerobot::EpisodeFrames;
 use serde::{Deserialize, Serialize};
@@ -22,6 +23,8 @@ pub enum Request {
     OpenBundled { request_id: u32, name: String, base_url: String, files: Vec<BundledFile> },
     /// Read numeric features of one episode of the open dataset (all when empty).
     ReadEpisode { request_id: u32, episode_index: u64, features: Vec<String> },
+    /// Run the conformance checker over the open dataset.
+    Check { request_id: u32 },
 }
 
 impl Request {
@@ -29,7 +32,8 @@ impl Request {
         match self {
             Request::OpenLocal { request_id, .. }
             | Request::OpenBundled { request_id, .. }
-            | Request::ReadEpisode { request_id, .. } => *request_id,
+            | Request::ReadEpisode { request_id, .. }
+            | Request::Check { request_id } => *request_id,
         }
     }
 }
@@ -71,6 +75,7 @@ impl Response {
             Response::Progress { request_id, .. }
             | Response::Opened { request_id, .. }
             | Response::Episode { request_id, .. }
+            | Response::Checked { request_id, .. }
             | Response::Failed { request_id, .. } => Some(*request_id),
         }
     }

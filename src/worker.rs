@@ -12,6 +12,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use episcope_core::check::{check_dataset, CheckOptions};
 use episcope_core::lerobot::overview::Overview;
 use episcope_core::lerobot::{open_dataset, read_episode_frames, Dataset};
 use episcope_core::source::{check_range, ByteSource, LocalBoxFuture, SourceError};
@@ -102,6 +103,7 @@ impl ByteSource for SameOriginSource {
 }
 
 struct OpenDataset {
+    name: String,
     tree: DatasetTree,
     dataset: Dataset,
 }
@@ -144,8 +146,9 @@ async fn open(request_id: u32, name: String, tree: DatasetTree) {
     match open_dataset(&tree, &mut progress).await {
         Ok(dataset) => {
             let overview = Overview::new(&name, &dataset, &tree);
+            let name = name.clone();
             let bytes_read = tree.io().bytes_read();
-            OPEN.with(|open| *open.borrow_mut() = Some(Rc::new(OpenDataset { tree, dataset })));
+            OPEN.with(|open| *open.borrow_mut() = Some(Rc::new(OpenDataset { name, tree, dataset })));
             post(&Response::Opened { request_id, overview: Box::new(overview), bytes_read });
         }
         Err(e) => post(&failed(request_id, e.to_string())),
@@ -175,6 +178,24 @@ async fn handle(request: Request, files: js_sys::Array) {
                 }
             }
             open(request_id, name, tree).await;
+        }
+        Request::Check { .. } => {
+            let Some(open) = OPEN.with(|open| open.borrow().clone()) else {
+                post(&failed(request_id, "no dataset is open".into()));
+                return;
+            };
+            let tree = open.tree.clone();
+            let mut progress = |p: episcope_core::lerobot::Progress| {
+                post(&Response::Progress {
+                    request_id,
+                    stage: format!("check {}", p.stage),
+                    done: p.done,
+                    total: p.total,
+                    bytes_read: tree.io().bytes_read(),
+                })
+            };
+            let report = check_dataset(&open.tree, &open.name, &CheckOptions::default(), &mut progress).await;
+            post(&Response::Checked { request_id, report: Box::new(report) });
         }
         Request::ReadEpisode { episode_index, features, .. } => {
             let Some(open) = OPEN.with(|open| open.borrow().clone()) else {

@@ -4,6 +4,7 @@ use episcope_core::lerobot::overview::{format_bytes, format_duration, Overview};
 use leptos::prelude::*;
 
 use crate::app::AppState;
+use crate::components::conformance::ConformancePanel;
 use crate::view_model::{format_number, format_shape, summary_attributes};
 
 #[component]
@@ -70,6 +71,7 @@ fn overview_view(state: AppState, o: Overview) -> impl IntoView {
                     </ul>
                 </section>
             </Show>
+            <ConformancePanel/>
             <div class="columns">
                 <section class="card">
                     <h2>"Tasks"</h2>
@@ -122,14 +124,17 @@ fn overview_view(state: AppState, o: Overview) -> impl IntoView {
                 <table class="table episodes" data-testid="episode-list">
                     <thead><tr><th class="num">"Episode"</th><th class="num">"Frames"</th><th class="num">"Duration"</th><th>"Tasks"</th></tr></thead>
                     <tbody>
-                        {o.episode_list.iter().map(|e| view! {
-                            <tr data-testid="episode-row" data-episode=e.index.to_string() data-length=e.length.to_string()>
+                        {o.episode_list.iter().map(|e| {
+                            let index = e.index;
+                            view! {
+                            <tr data-testid="episode-row" id=format!("episode-{index}") data-episode=e.index.to_string() data-length=e.length.to_string()
+                                class:focused=move || state.focused_episode.get() == Some(index)>
                                 <td class="num">{e.index}</td>
                                 <td class="num">{e.length}</td>
                                 <td class="num">{format_duration(e.duration_secs)}</td>
                                 <td>{e.tasks.join(" · ")}</td>
                             </tr>
-                        }).collect_view()}
+                        }}).collect_view()}
                     </tbody>
                 </table>
             </section>

@@ -1,6 +1,7 @@
 //! `episcope`: the command-line face of the engine. `main` is the one place that maps outcomes to
 //! exit codes: 0 success, 2 when the dataset cannot be opened (usage or I/O).
 
+mod check;
 mod info;
 
 use std::process::ExitCode;
@@ -28,6 +29,32 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check a dataset against the LeRobot standard (and optionally an organisation's profile).
+    /// Exit code: 0 no errors, 1 errors found, 2 the check could not run.
+    Check {
+        /// The dataset folder.
+        dir: std::path::PathBuf,
+        /// Print the report as JSON (documented in docs/report.schema.json).
+        #[arg(long, conflicts_with = "markdown")]
+        json: bool,
+        /// Print the report as Markdown.
+        #[arg(long)]
+        markdown: bool,
+        /// Also write the report as one self-contained HTML file.
+        #[arg(long, value_name = "FILE")]
+        html: Option<std::path::PathBuf>,
+        /// An organisation's profile (TOML) checked on top of the LeRobot rules.
+        #[arg(long, value_name = "FILE")]
+        profile: Option<std::path::PathBuf>,
+        /// Do not compute SHA-256 digests of the files.
+        #[arg(long)]
+        no_hashes: bool,
+    },
+    /// List the rule catalogue (Markdown table, or JSON with --json).
+    Rules {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -39,11 +66,23 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let outcome = match cli.command {
-        Command::Info { dir, json } => info::run(&dir, json),
-    };
+    let outcome =
+        match cli.command {
+            Command::Info { dir, json } => info::run(&dir, json).map(|()| ExitCode::SUCCESS),
+            Command::Check { dir, json, markdown, html, profile, no_hashes } => {
+                let output = check::CheckOutput { json, markdown, html, profile, skip_hashes: no_hashes };
+                check::run(&dir, &output).map(|report| {
+                    if report.summary.errors > 0 {
+                        ExitCode::from(1)
+                    } else {
+                        ExitCode::SUCCESS
+                    }
+                })
+            }
+            Command::Rules { json } => check::print_rules(json).map(|()| ExitCode::SUCCESS),
+        };
     match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("episcope: {e:#}");
             ExitCode::from(2)

@@ -5,6 +5,7 @@
 pub mod check;
 pub mod columns;
 pub mod lerobot;
+pub mod mp4;
 pub mod parquet_io;
 pub mod source;
 pub mod tree;

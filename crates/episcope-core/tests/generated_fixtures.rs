@@ -78,7 +78,17 @@ fn row_groups(tree: &DatasetTree, path: &str) -> usize {
 }
 
 fn problem(path: &str, message: &str) -> Problem {
-    Problem { path: path.to_string(), message: message.to_string() }
+    // The checker rule follows from the message, as the reader assigns it.
+    let rule = if message.starts_with("data file is missing") {
+        "file.data-missing"
+    } else if message.starts_with("video file is missing") {
+        "file.video-missing"
+    } else if message.contains("as data_path says") {
+        "file.misplaced"
+    } else {
+        "meta.unreadable"
+    };
+    Problem { rule: rule.into(), path: path.to_string(), message: message.to_string() }
 }
 
 #[test]

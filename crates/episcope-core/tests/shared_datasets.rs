@@ -2,16 +2,16 @@
 //! (`shared/datasets`, see its README.md for the facts asserted here).
 //!
 //! The folder is `$EPISCOPE_SHARED_DATASETS` if set, else `shared/datasets` beside the repository
-//! folder. If it is missing these tests fail: they must never pass by not running.
+//! folder (see `common/`). If it is missing these tests fail: they must never pass by not running.
 //!
 //! Expected frame values were computed independently with pyarrow (the command is beside each).
 
-use std::collections::BTreeSet;
-use std::path::PathBuf;
+mod common;
 
-use episcope_core::lerobot::{
-    open_dataset, read_episode_frames, read_image_frame, Dataset, EpisodeFrames, FormatVersion,
-};
+use std::collections::BTreeSet;
+
+use common::open;
+use episcope_core::lerobot::{read_episode_frames, read_image_frame, Dataset, EpisodeFrames, FormatVersion};
 use episcope_core::DatasetTree;
 
 const LENGTHS: [u64; 5] = [120, 180, 240, 150, 300];
@@ -21,28 +21,6 @@ const TASK_DRAWER: &str = "Open the top drawer.";
 const MOTORS: [&str; 6] =
     ["shoulder_pan.pos", "shoulder_lift.pos", "elbow_flex.pos", "wrist_flex.pos", "wrist_roll.pos", "gripper.pos"];
 const CAMERAS: [&str; 2] = ["observation.images.front", "observation.images.wrist"];
-
-fn shared_datasets() -> PathBuf {
-    let dir = match std::env::var_os("EPISCOPE_SHARED_DATASETS") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets"),
-    };
-    assert!(
-        dir.join("README.md").is_file(),
-        "the shared example datasets are missing: expected them at {} (set EPISCOPE_SHARED_DATASETS to their folder, \
-         or check out `shared/` beside the repository folder)",
-        dir.display()
-    );
-    dir
-}
-
-fn open(name: &str) -> (DatasetTree, Dataset) {
-    let dir = shared_datasets().join(name);
-    assert!(dir.is_dir(), "dataset folder missing: {}", dir.display());
-    let tree = DatasetTree::from_dir(&dir).unwrap().rooted_at_dataset();
-    let dataset = pollster::block_on(open_dataset(&tree, &mut |_| {})).unwrap_or_else(|e| panic!("{name}: {e}"));
-    (tree, dataset)
-}
 
 fn read(tree: &DatasetTree, dataset: &Dataset, episode: u64, features: &[&str]) -> EpisodeFrames {
     let features: Vec<String> = features.iter().map(|s| s.to_string()).collect();

@@ -66,7 +66,12 @@ pub async fn check_dataset(
             identity.episodes = dataset.episodes.len() as u64;
             identity.frames = dataset.frames_found();
             for problem in &dataset.problems {
-                findings.add(&problem.rule, Location::file(&problem.path), &problem.message, problem_fix(&problem.rule));
+                findings.add(
+                    &problem.rule,
+                    Location::file(&problem.path),
+                    &problem.message,
+                    problem_fix(&problem.rule),
+                );
             }
             if let Ok(raw) = tree.read_all("meta/info.json", crate::lerobot::dataset::MAX_INFO_JSON_BYTES).await {
                 if let Ok(Value::Object(raw)) = serde_json::from_slice::<Value>(&raw) {
@@ -257,7 +262,10 @@ fn check_info(raw: &serde_json::Map<String, Value>, dataset: &Dataset, findings:
             findings.add(
                 "meta.total-videos",
                 Location::file(path).feature("total_videos"),
-                format!("info.json declares {declared} videos; {found_episodes} episodes × {} cameras make {videos}", info.video_features().count()),
+                format!(
+                    "info.json declares {declared} videos; {found_episodes} episodes × {} cameras make {videos}",
+                    info.video_features().count()
+                ),
                 "Set total_videos to episodes × video features.",
             );
         }
@@ -273,7 +281,9 @@ fn check_info(raw: &serde_json::Map<String, Value>, dataset: &Dataset, findings:
         }
     }
     for (split, range) in &info.splits {
-        let parsed = range.split_once(':').and_then(|(a, b)| Some((a.trim().parse::<u64>().ok()?, b.trim().parse::<u64>().ok()?)));
+        let parsed = range
+            .split_once(':')
+            .and_then(|(a, b)| Some((a.trim().parse::<u64>().ok()?, b.trim().parse::<u64>().ok()?)));
         let valid = matches!(parsed, Some((start, end)) if start <= end && end <= found_episodes.max(info.total_episodes.unwrap_or(0)));
         if !valid {
             findings.add(
@@ -289,7 +299,9 @@ fn check_info(raw: &serde_json::Map<String, Value>, dataset: &Dataset, findings:
     } else {
         (&["episode_chunk", "episode_index"], &["episode_chunk", "video_key", "episode_index"])
     };
-    for (key, template, keys) in [("data_path", &info.data_path, data_keys), ("video_path", &info.video_path, video_keys)] {
+    for (key, template, keys) in
+        [("data_path", &info.data_path, data_keys), ("video_path", &info.video_path, video_keys)]
+    {
         let Some(template) = template else {
             if key == "data_path" || has_video {
                 findings.add(
@@ -301,8 +313,10 @@ fn check_info(raw: &serde_json::Map<String, Value>, dataset: &Dataset, findings:
             }
             continue;
         };
-        let values: Vec<(&str, TemplateValue)> =
-            keys.iter().map(|k| (*k, if *k == "video_key" { TemplateValue::Str("cam") } else { TemplateValue::Int(0) })).collect();
+        let values: Vec<(&str, TemplateValue)> = keys
+            .iter()
+            .map(|k| (*k, if *k == "video_key" { TemplateValue::Str("cam") } else { TemplateValue::Int(0) }))
+            .collect();
         if let Err(e) = fill(template, &values) {
             findings.add(
                 "meta.path-template",
@@ -335,7 +349,8 @@ fn check_features(info: &Info, findings: &mut Findings) {
             );
         } else if !feature.names.is_empty() && feature.kind == FeatureKind::Numeric {
             let values = feature.values_per_frame() as usize;
-            let ok = feature.names.len() == values || (feature.shape.len() > 1 && feature.names.len() == feature.shape.len());
+            let ok = feature.names.len() == values
+                || (feature.shape.len() > 1 && feature.names.len() == feature.shape.len());
             if !ok {
                 findings.add(
                     "feature.names",

@@ -76,6 +76,8 @@ pub struct DataAccumulator {
     pub global: BTreeMap<String, Vec<DimStats>>,
     /// episode → feature → per-dimension stats.
     pub per_episode: BTreeMap<u64, BTreeMap<String, Vec<DimStats>>>,
+    /// episode → data file, for locating findings raised after all episodes are read.
+    episode_paths: BTreeMap<u64, String>,
     /// episode → (first index, last index, rows, path) for the global-index check.
     index_runs: BTreeMap<u64, (f64, f64, usize, String)>,
     pub frames_read: u64,
@@ -86,8 +88,40 @@ impl DataAccumulator {
         Self::default()
     }
 
-    /// After all episodes: the global index must continue from one episode to the next.
+    /// After all episodes: frozen signals (constant within an episode while the same dimension
+    /// moves elsewhere in the dataset — a dimension constant everywhere, like a fixed component of
+    /// a pose, is not a stuck sensor), and the global index continuing from episode to episode.
     pub fn finish(&self, dataset: &Dataset, findings: &mut Findings) {
+        for (episode, features) in &self.per_episode {
+            let path = self.episode_paths.get(episode).cloned().unwrap_or_default();
+            for (feature, dims) in features {
+                if matches!(feature.as_str(), "timestamp" | "frame_index" | "episode_index" | "index" | "task_index") {
+                    continue;
+                }
+                let Some(global) = self.global.get(feature) else { continue };
+                for (dim, stats) in dims.iter().enumerate() {
+                    let moves_elsewhere = global.get(dim).is_some_and(|g| g.max > g.min);
+                    let frozen =
+                        stats.count >= FROZEN_MIN_FRAMES as u64 && stats.non_finite == 0 && stats.min == stats.max;
+                    if frozen && moves_elsewhere {
+                        let label = dataset
+                            .info
+                            .feature(feature)
+                            .and_then(|f| f.dimension_labels().get(dim).cloned())
+                            .unwrap_or_else(|| format!("{feature}[{dim}]"));
+                        findings.add(
+                            "value.frozen",
+                            Location::file(&path).episode(*episode).feature(feature),
+                            format!(
+                                "`{label}` stays at {} for all {} frames of episode {episode}, though it moves in other episodes",
+                                stats.min, stats.count
+                            ),
+                            "Check the sensor or joint in this episode; if the value is legitimately constant, ignore this warning.",
+                        );
+                    }
+                }
+            }
+        }
         let mut expected_first = 0.0;
         for (episode, (first, last, rows, path)) in &self.index_runs {
             if *rows == 0 {
@@ -233,7 +267,10 @@ impl EpisodeCheck<'_> {
             findings.add(
                 "episode.length",
                 Location::file(self.path).episode(ep),
-                format!("the episode metadata says {} frames; the data holds {rows} rows for episode {ep}", self.episode.length),
+                format!(
+                    "the episode metadata says {} frames; the data holds {rows} rows for episode {ep}",
+                    self.episode.length
+                ),
                 "Make the episode metadata's length match the rows written (or restore the missing rows).",
             );
         }
@@ -264,7 +301,11 @@ impl EpisodeCheck<'_> {
                 findings.add(
                     "index.global-index",
                     self.at(bad, "index"),
-                    format!("expected index {} (one more than the row before), found {}", index[0] + bad as f64, index[bad]),
+                    format!(
+                        "expected index {} (one more than the row before), found {}",
+                        index[0] + bad as f64,
+                        index[bad]
+                    ),
                     "Renumber `index` 0..total_frames-1 across episodes in order.",
                 );
             }
@@ -295,19 +336,24 @@ impl EpisodeCheck<'_> {
                 let mut stats = DimStats::default();
                 values.iter().for_each(|v| stats.push(*v));
                 let label = s.labels.get(dim).cloned().unwrap_or_else(|| format!("{}[{dim}]", s.feature));
-                let is_index = matches!(s.feature.as_str(), "timestamp" | "frame_index" | "episode_index" | "index" | "task_index");
+                let is_index = matches!(
+                    s.feature.as_str(),
+                    "timestamp" | "frame_index" | "episode_index" | "index" | "task_index"
+                );
                 if !is_index {
                     self.check_values(&s.feature, &label, values, &stats, findings);
                 }
                 dims.push(stats);
             }
-            let global = accumulator.global.entry(s.feature.clone()).or_insert_with(|| vec![DimStats::default(); dims.len()]);
+            let global =
+                accumulator.global.entry(s.feature.clone()).or_insert_with(|| vec![DimStats::default(); dims.len()]);
             if global.len() == dims.len() {
                 global.iter_mut().zip(&dims).for_each(|(g, d)| g.merge(d));
             }
             episode_stats.insert(s.feature.clone(), dims);
         }
         accumulator.per_episode.insert(ep, episode_stats);
+        accumulator.episode_paths.insert(ep, self.path.to_string());
     }
 
     fn check_timing(&self, timestamps: &[f64], findings: &mut Findings) {
@@ -327,7 +373,7 @@ impl EpisodeCheck<'_> {
         for (row, pair) in timestamps.windows(2).enumerate() {
             let step = pair[1] - pair[0];
             let frame = row + 1;
-            if !(step > 0.0) {
+            if step.is_nan() || step <= 0.0 {
                 findings.add(
                     "time.monotonic",
                     self.at(frame, "timestamp"),
@@ -360,7 +406,10 @@ impl EpisodeCheck<'_> {
                 findings.add(
                     "time.duration",
                     Location::file(self.path).episode(ep).feature("timestamp"),
-                    format!("expected {expected:.3} s ({} frames at {fps} fps), the timestamps span {span:.3} s", self.episode.length),
+                    format!(
+                        "expected {expected:.3} s ({} frames at {fps} fps), the timestamps span {span:.3} s",
+                        self.episode.length
+                    ),
                     "Check for missing frames or a wrong fps.",
                 );
             }
@@ -379,24 +428,21 @@ impl EpisodeCheck<'_> {
                 );
             }
         }
-        if values.len() >= FROZEN_MIN_FRAMES && stats.count == values.len() as u64 && stats.min == stats.max {
-            findings.add(
-                "value.frozen",
-                Location::file(self.path).episode(ep).feature(feature),
-                format!("`{label}` stays at {} for all {} frames of episode {ep}", stats.min, values.len()),
-                "Check the sensor or joint; if the value is legitimately constant, ignore this warning.",
-            );
-        }
         let range = stats.max - stats.min;
         if values.len() >= 3 && range > 0.0 {
-            let mut steps: Vec<f64> = values.windows(2).map(|w| (w[1] - w[0]).abs()).filter(|d| d.is_finite()).collect();
+            let mut steps: Vec<f64> =
+                values.windows(2).map(|w| (w[1] - w[0]).abs()).filter(|d| d.is_finite()).collect();
             steps.sort_by(|a, b| a.total_cmp(b));
             let typical = steps.get(steps.len() / 2).copied().unwrap_or(0.0);
             let threshold = (20.0 * typical).max(0.3 * range);
             for row in 1..values.len() - 1 {
                 let (before, here, after) = (values[row - 1], values[row], values[row + 1]);
                 let (up, down) = (here - before, after - here);
-                if up.abs() > threshold && down.abs() > threshold && up.signum() != down.signum() && (after - before).abs() < 0.25 * up.abs().min(down.abs()) {
+                if up.abs() > threshold
+                    && down.abs() > threshold
+                    && up.signum() != down.signum()
+                    && (after - before).abs() < 0.25 * up.abs().min(down.abs())
+                {
                     findings.add(
                         "value.spike",
                         self.at(row, feature),

@@ -51,8 +51,8 @@ pub enum ProfileError {
 
 impl Profile {
     pub fn parse(text: &str, path: &str) -> Result<Profile, ProfileError> {
-        let profile: Profile =
-            toml::from_str(text).map_err(|e| ProfileError::Invalid { reason: e.to_string().trim().to_string(), path: path.into() })?;
+        let profile: Profile = toml::from_str(text)
+            .map_err(|e| ProfileError::Invalid { reason: e.to_string().trim().to_string(), path: path.into() })?;
         if profile.name.trim().is_empty() {
             return Err(ProfileError::Invalid { reason: "`name` must not be empty".into(), path: path.into() });
         }
@@ -68,7 +68,11 @@ impl Profile {
                 findings.add(
                     "profile.robot-type",
                     Location::file(info_path).feature("robot_type"),
-                    format!("profile {} allows robot types {}, found `{robot}`", self.name, self.robot_types.join(", ")),
+                    format!(
+                        "profile {} allows robot types {}, found `{robot}`",
+                        self.name,
+                        self.robot_types.join(", ")
+                    ),
                     "Record data with an allowed robot, or ask for the profile to be extended.",
                 );
             }
@@ -137,7 +141,10 @@ impl Profile {
                 findings.add(
                     "profile.episode-length",
                     Location::file(episode.data_file.clone().unwrap_or_default()).episode(episode.index),
-                    format!("profile {} requires at least {min} frames per episode, episode {} has {}", self.name, episode.index, episode.length),
+                    format!(
+                        "profile {} requires at least {min} frames per episode, episode {} has {}",
+                        self.name, episode.index, episode.length
+                    ),
                     "Drop or re-record short episodes.",
                 );
             }
@@ -155,7 +162,12 @@ impl Profile {
                 findings.add(
                     "profile.nan-ratio",
                     Location::default(),
-                    format!("profile {} allows at most {:.4}% NaN/Inf values, found {:.4}% ({bad} of {total})", self.name, max_ratio * 100.0, ratio * 100.0),
+                    format!(
+                        "profile {} allows at most {:.4}% NaN/Inf values, found {:.4}% ({bad} of {total})",
+                        self.name,
+                        max_ratio * 100.0,
+                        ratio * 100.0
+                    ),
                     "Clean or drop episodes with missing values.",
                 );
             }

@@ -19,6 +19,10 @@ fn close(stored: f64, computed: f64, tolerance: f64) -> bool {
 
 /// Compares one feature's stored stats with the computed ones; returns the first disagreement.
 fn disagreement(stored: &FeatureStats, computed: &[DimStats]) -> Option<String> {
+    if stored.min.len() != computed.len() {
+        // Reduced over leading axes (2-D features): not comparable per dimension.
+        return None;
+    }
     for (dim, c) in computed.iter().enumerate() {
         if c.count == 0 {
             continue;
@@ -49,7 +53,12 @@ fn disagreement(stored: &FeatureStats, computed: &[DimStats]) -> Option<String> 
 pub async fn check_stats(tree: &DatasetTree, dataset: &Dataset, data: &DataAccumulator, findings: &mut Findings) {
     let stored = read_stored_stats(tree, dataset).await;
     for problem in &stored.problems {
-        findings.add(&problem.rule, Location::file(&problem.path), &problem.message, "Regenerate the stats with the LeRobot writer.");
+        findings.add(
+            &problem.rule,
+            Location::file(&problem.path),
+            &problem.message,
+            "Regenerate the stats with the LeRobot writer.",
+        );
     }
     let (stats_path, has_global, has_per_episode) = match dataset.version {
         crate::lerobot::FormatVersion::V2_1 => ("meta/episodes_stats.jsonl", true, !stored.per_episode.is_empty()),
@@ -72,15 +81,22 @@ pub async fn check_stats(tree: &DatasetTree, dataset: &Dataset, data: &DataAccum
             FeatureKind::Video | FeatureKind::Image => 3,
             FeatureKind::Other => continue,
         };
+        // Writers reduce 2-D features over the leading axes (v3.0 stores one value per column).
+        let last_dim = feature.shape.last().copied().unwrap_or(1) as usize;
         let shaped = |stats: &FeatureStats| {
             [("min", &stats.min), ("max", &stats.max), ("mean", &stats.mean), ("std", &stats.std)]
                 .into_iter()
-                .find(|(_, values)| !values.is_empty() && values.len() != expected_len)
+                .find(|(_, values)| !values.is_empty() && values.len() != expected_len && values.len() != last_dim)
                 .map(|(stat, values)| format!("expected {expected_len} values for `{stat}`, found {}", values.len()))
         };
         if let Some(stats) = stored.global.get(&feature.name) {
             if let Some(message) = shaped(stats) {
-                findings.add("stats.shape", Location::file(global_path).feature(&feature.name), message, "Regenerate the stats.");
+                findings.add(
+                    "stats.shape",
+                    Location::file(global_path).feature(&feature.name),
+                    message,
+                    "Regenerate the stats.",
+                );
             } else if let Some(computed) = data.global.get(&feature.name) {
                 if let Some(message) = disagreement(stats, computed) {
                     findings.add(
@@ -113,7 +129,13 @@ pub async fn check_stats(tree: &DatasetTree, dataset: &Dataset, data: &DataAccum
 }
 
 /// Values outside the stored global min/max (the data's own extremes are in the accumulator).
-fn check_out_of_range(dataset: &Dataset, data: &DataAccumulator, feature: &str, stored: &FeatureStats, findings: &mut Findings) {
+fn check_out_of_range(
+    dataset: &Dataset,
+    data: &DataAccumulator,
+    feature: &str,
+    stored: &FeatureStats,
+    findings: &mut Findings,
+) {
     for (episode, features) in &data.per_episode {
         let Some(dims) = features.get(feature) else { continue };
         for (dim, stats) in dims.iter().enumerate() {

@@ -24,8 +24,15 @@ pub const MAX_INFO_JSON_BYTES: u64 = 16 * 1024 * 1024;
 /// Something that could not be read or does not add up, with the file it is in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Problem {
+    /// The checker rule this problem violates (an id of `check::RULES`).
+    #[serde(default = "default_problem_rule")]
+    pub rule: String,
     pub path: String,
     pub message: String,
+}
+
+fn default_problem_rule() -> String {
+    "meta.unreadable".to_string()
 }
 
 /// A task: its index and its text.
@@ -140,7 +147,11 @@ pub async fn open_dataset(tree: &DatasetTree, progress: &mut dyn FnMut(Progress)
     let (info, info_issues) = Info::parse(&text, info_path)?;
     let mut problems: Vec<Problem> = info_issues
         .into_iter()
-        .map(|i| Problem { path: info_path.to_string(), message: format!("`{}` {}", i.key, i.message) })
+        .map(|i| Problem {
+            rule: "meta.key-type".into(),
+            path: info_path.to_string(),
+            message: format!("`{}` {}", i.key, i.message),
+        })
         .collect();
     let version = match info.version {
         Some(v) => v,
@@ -157,6 +168,7 @@ pub async fn open_dataset(tree: &DatasetTree, progress: &mut dyn FnMut(Progress)
                 FormatVersion::V2_1
             };
             problems.push(Problem {
+                rule: "meta.version-unsupported".into(),
                 path: info_path.to_string(),
                 message: format!(
                     "unknown codebase_version `{}`; read as {} from the folder layout",
@@ -186,6 +198,7 @@ pub async fn open_dataset(tree: &DatasetTree, progress: &mut dyn FnMut(Progress)
     episodes.sort_by_key(|e| e.index);
     if let Some(dup) = episodes.windows(2).find(|w| w[0].index == w[1].index) {
         problems.push(Problem {
+            rule: "episode.duplicate".into(),
             path: if version.is_v3() { "meta/episodes/".into() } else { "meta/episodes.jsonl".into() },
             message: format!("episode {} is listed more than once; the first entry is used", dup[0].index),
         });
@@ -216,6 +229,7 @@ fn parse_jsonl(text: &[u8], path: &str, problems: &mut Vec<Problem>) -> Vec<(usi
                 Ok(value) => Some((line_no + 1, value)),
                 Err(e) => {
                     problems.push(Problem {
+                        rule: "meta.unreadable".into(),
                         path: path.to_string(),
                         message: format!("line {}: invalid JSON ({e})", line_no + 1),
                     });
@@ -230,11 +244,15 @@ async fn read_meta(tree: &DatasetTree, path: &str, problems: &mut Vec<Problem>) 
     match tree.read_all(path, MAX_META_JSON_BYTES).await {
         Ok(bytes) => Some(bytes),
         Err(ReadFileError::Missing { .. }) => {
-            problems.push(Problem { path: path.to_string(), message: "file is missing".into() });
+            problems.push(Problem {
+                rule: "meta.unreadable".into(),
+                path: path.to_string(),
+                message: "file is missing".into(),
+            });
             None
         }
         Err(e) => {
-            problems.push(Problem { path: path.to_string(), message: e.to_string() });
+            problems.push(Problem { rule: "meta.unreadable".into(), path: path.to_string(), message: e.to_string() });
             None
         }
     }
@@ -248,6 +266,7 @@ async fn read_tasks_jsonl(tree: &DatasetTree, problems: &mut Vec<Problem>) -> Ve
         match (value.get("task_index").and_then(Value::as_u64), value.get("task").and_then(Value::as_str)) {
             (Some(index), Some(text)) => tasks.push(Task { index, text: text.to_string() }),
             _ => problems.push(Problem {
+                rule: "meta.unreadable".into(),
                 path: path.into(),
                 message: format!("line {line}: expected {{\"task_index\": int, \"task\": string}}"),
             }),
@@ -320,7 +339,7 @@ fn float_values(batch: &RecordBatch, column: &str) -> Option<Vec<f64>> {
 async fn read_tasks_parquet(tree: &DatasetTree, problems: &mut Vec<Problem>) -> Vec<Task> {
     let path = "meta/tasks.parquet";
     let Some(file) = tree.get(path) else {
-        problems.push(Problem { path: path.into(), message: "file is missing".into() });
+        problems.push(Problem { rule: "meta.unreadable".into(), path: path.into(), message: "file is missing".into() });
         return Vec::new();
     };
     let result = async {
@@ -337,14 +356,15 @@ async fn read_tasks_parquet(tree: &DatasetTree, problems: &mut Vec<Problem>) -> 
     .await;
     let mut tasks = Vec::new();
     match result {
-        Err(e) => problems.push(Problem { path: path.into(), message: e.to_string() }),
-        Ok(Err(message)) => problems.push(Problem { path: path.into(), message }),
+        Err(e) => problems.push(Problem { rule: "meta.unreadable".into(), path: path.into(), message: e.to_string() }),
+        Ok(Err(message)) => problems.push(Problem { rule: "meta.unreadable".into(), path: path.into(), message }),
         Ok(Ok(batches)) => {
             for (batch, text_column) in batches {
                 let indices = int_values(&batch, "task_index");
                 let texts = batch.column_by_name(text_column).and_then(string_values);
                 let (Some(indices), Some(texts)) = (indices, texts) else {
                     problems.push(Problem {
+                        rule: "meta.unreadable".into(),
                         path: path.into(),
                         message: "`task_index` is not integers or the task text is not strings".into(),
                     });
@@ -353,8 +373,11 @@ async fn read_tasks_parquet(tree: &DatasetTree, problems: &mut Vec<Problem>) -> 
                 for (index, text) in indices.into_iter().zip(texts) {
                     match (index, text) {
                         (Some(index), Some(text)) => tasks.push(Task { index, text }),
-                        _ => problems
-                            .push(Problem { path: path.into(), message: "a task row has a null index or text".into() }),
+                        _ => problems.push(Problem {
+                            rule: "meta.unreadable".into(),
+                            path: path.into(),
+                            message: "a task row has a null index or text".into(),
+                        }),
                     }
                 }
             }
@@ -400,6 +423,7 @@ async fn read_episodes_v2(
                 videos: Vec::new(),
             }),
             _ => problems.push(Problem {
+                rule: "meta.unreadable".into(),
                 path: path.into(),
                 message: format!("line {line}: expected integer `episode_index` and `length`"),
             }),
@@ -437,11 +461,16 @@ async fn episodes_from_v2_data_files(
                 dataset_to_index: None,
                 videos: Vec::new(),
             }),
-            Err(e) => problems.push(Problem { path: path.clone(), message: e.to_string() }),
+            Err(e) => problems.push(Problem {
+                rule: "file.parquet-corrupt".into(),
+                path: path.clone(),
+                message: e.to_string(),
+            }),
         }
     }
     if !episodes.is_empty() {
         problems.push(Problem {
+            rule: "meta.unreadable".into(),
             path: "meta/episodes.jsonl".into(),
             message: format!(
                 "episodes were listed from {} data files instead (tasks per episode unknown)",
@@ -473,6 +502,7 @@ async fn read_episodes_v3(
         tree.files_under("meta/episodes/").filter(|f| f.path.ends_with(".parquet")).map(|f| f.path.clone()).collect();
     if files.is_empty() {
         problems.push(Problem {
+            rule: "meta.unreadable".into(),
             path: "meta/episodes/".into(),
             message: "no episode metadata files (meta/episodes/chunk-*/file-*.parquet)".into(),
         });
@@ -486,7 +516,11 @@ async fn read_episodes_v3(
         let parquet = match ParquetFile::open(file.source.clone(), path).await {
             Ok(p) => p,
             Err(e) => {
-                problems.push(Problem { path: path.clone(), message: e.to_string() });
+                problems.push(Problem {
+                    rule: "file.parquet-corrupt".into(),
+                    path: path.clone(),
+                    message: e.to_string(),
+                });
                 continue;
             }
         };
@@ -519,13 +553,21 @@ async fn read_episodes_v3(
         let present: Vec<&str> = wanted.iter().map(String::as_str).filter(|c| parquet.has_column(c)).collect();
         for required in ["episode_index", "length"] {
             if !present.contains(&required) {
-                problems.push(Problem { path: path.clone(), message: format!("no `{required}` column") });
+                problems.push(Problem {
+                    rule: "meta.unreadable".into(),
+                    path: path.clone(),
+                    message: format!("no `{required}` column"),
+                });
             }
         }
         let batches = match parquet.read(&present, None).await {
             Ok(b) => b,
             Err(e) => {
-                problems.push(Problem { path: path.clone(), message: e.to_string() });
+                problems.push(Problem {
+                    rule: "file.parquet-corrupt".into(),
+                    path: path.clone(),
+                    message: e.to_string(),
+                });
                 continue;
             }
         };
@@ -555,6 +597,7 @@ async fn read_episodes_v3(
             for row in 0..rows {
                 let (Some(index), Some(length)) = (indices[row], lengths[row]) else {
                     problems.push(Problem {
+                        rule: "meta.unreadable".into(),
                         path: path.clone(),
                         message: format!("row {row}: null or invalid episode_index/length"),
                     });
@@ -658,6 +701,7 @@ fn locate_files(
                 let expected_text = expected.clone().unwrap_or_else(|| "(no data_path template)".to_string());
                 if let Some(found) = found {
                     problems.push(Problem {
+                        rule: "file.misplaced".into(),
                         path: found.clone(),
                         message: format!(
                             "episode {} found here, not at {expected_text} as data_path says",
@@ -675,7 +719,7 @@ fn locate_files(
             video.present = tree.contains(&video.path);
         }
     }
-    report_grouped(problems, missing_data, "data file is missing for episode");
+    report_grouped(problems, missing_data, "file.data-missing", "data file is missing for episode");
     let mut missing_videos: Vec<(u64, String)> = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for episode in episodes.iter() {
@@ -685,18 +729,19 @@ fn locate_files(
             }
         }
     }
-    report_grouped(problems, missing_videos, "video file is missing for episode");
+    report_grouped(problems, missing_videos, "file.video-missing", "video file is missing for episode");
 }
 
 /// One problem per missing file, but at most 20 listed; the rest summarised in one line.
-fn report_grouped(problems: &mut Vec<Problem>, missing: Vec<(u64, String)>, what: &str) {
+fn report_grouped(problems: &mut Vec<Problem>, missing: Vec<(u64, String)>, rule: &str, what: &str) {
     const LISTED: usize = 20;
     let total = missing.len();
     for (episode, path) in missing.iter().take(LISTED) {
-        problems.push(Problem { path: path.clone(), message: format!("{what} {episode}") });
+        problems.push(Problem { rule: rule.into(), path: path.clone(), message: format!("{what} {episode}") });
     }
     if total > LISTED {
         problems.push(Problem {
+            rule: rule.into(),
             path: missing[LISTED].1.clone(),
             message: format!("… and {} more files like it are missing", total - LISTED),
         });

@@ -1,0 +1,89 @@
+//! `episcope check DIR`: the conformance report as text, JSON, Markdown or a self-contained HTML
+//! file; and `episcope rules`: the rule catalogue.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use episcope_core::check::render::{describe_location, rules_markdown, to_html, to_markdown};
+use episcope_core::check::{check_dataset, CheckOptions, Profile, Report, Verdict, RULES};
+use episcope_core::DatasetTree;
+
+/// What `check` should print or write.
+pub struct CheckOutput {
+    pub json: bool,
+    pub markdown: bool,
+    pub html: Option<PathBuf>,
+    pub profile: Option<PathBuf>,
+    pub skip_hashes: bool,
+}
+
+fn dataset_name(dir: &Path) -> String {
+    dir.canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| dir.display().to_string())
+}
+
+/// Runs the checker; returns the report (the caller maps its verdict to the exit code).
+pub fn run(dir: &Path, output: &CheckOutput) -> anyhow::Result<Report> {
+    if !dir.is_dir() {
+        anyhow::bail!("not a folder: {}", dir.display());
+    }
+    let profile = match &output.profile {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).with_context(|| format!("cannot read profile {}", path.display()))?;
+            Some(Profile::parse(&text, &path.display().to_string())?)
+        }
+        None => None,
+    };
+    let tree = DatasetTree::from_dir(dir)?.rooted_at_dataset();
+    let options = CheckOptions { profile, skip_hashes: output.skip_hashes };
+    let report = pollster::block_on(check_dataset(&tree, &dataset_name(dir), &options, &mut |_| {}));
+    if let Some(path) = &output.html {
+        std::fs::write(path, to_html(&report)).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if output.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else if output.markdown {
+        print!("{}", to_markdown(&report));
+    } else {
+        print!("{}", render_text(&report));
+    }
+    Ok(report)
+}
+
+fn render_text(report: &Report) -> String {
+    let mut out = String::new();
+    let s = &report.summary;
+    let verdict = match s.verdict {
+        Verdict::Pass => "PASS",
+        Verdict::Warnings => "PASS (with warnings)",
+        Verdict::Errors => "FAIL",
+    };
+    out.push_str(&format!(
+        "{}: {verdict} — {} errors, {} warnings, {} info ({} rules, profile {})\n",
+        report.dataset.name, s.errors, s.warnings, s.infos, report.rules_checked, report.profile
+    ));
+    for f in &report.findings {
+        let count = if f.count > 1 { format!(" [×{}]", f.count) } else { String::new() };
+        out.push_str(&format!(
+            "{:7} {:24} {}{count}\n        {}\n        fix: {}\n",
+            f.severity.as_str(),
+            f.rule,
+            describe_location(&f.location),
+            f.message,
+            f.fix
+        ));
+    }
+    out
+}
+
+pub fn print_rules(json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(RULES)?);
+    } else {
+        print!("{}", rules_markdown());
+    }
+    Ok(())
+}
