@@ -60,6 +60,10 @@ pub enum Response {
         request_id: u32,
         frames: Box<EpisodeFrames>,
     },
+    Checked {
+        request_id: u32,
+        report: Box<Report>,
+    },
     /// `path` names the file at fault when one is known.
     Failed {
         request_id: u32,

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use episcope_core::check::render::{describe_location, to_html, to_markdown};
-use episcope_core::check::{rule, Finding, Report, Severity, Verdict};
+use episcope_core::check::{rule, Finding, Severity, Verdict};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 

@@ -140,6 +140,8 @@ pub struct Browser {
     pub client: Client,
     driver: Child,
     _profile: TempDir,
+    /// Where downloads (report exports) land.
+    pub downloads: TempDir,
 }
 
 pub struct TempDir(pub PathBuf);
@@ -190,8 +192,16 @@ impl Browser {
             "--window-size=1280,1000",
             format!("--user-data-dir={}", profile.0.display()),
         ]);
+        let downloads = TempDir::new("downloads");
+        let prefs = serde_json::json!({
+            "download.default_directory": downloads.0.display().to_string(),
+            "download.prompt_for_download": false,
+        });
         let mut caps = serde_json::Map::new();
-        caps.insert("goog:chromeOptions".into(), serde_json::json!({ "binary": "/usr/bin/chromium", "args": args }));
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({ "binary": "/usr/bin/chromium", "args": args, "prefs": prefs }),
+        );
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
         let client = loop {
@@ -208,7 +218,7 @@ impl Browser {
                 Err(e) => panic!("cannot start a Chromium session: {e}"),
             }
         };
-        Browser { client, driver, _profile: profile }
+        Browser { client, driver, _profile: profile, downloads }
     }
 
     /// Waits for a CSS selector to match, up to 30 s.
@@ -229,6 +239,21 @@ impl Browser {
             std::fs::create_dir_all(&dir).unwrap();
             std::fs::write(PathBuf::from(dir).join(format!("{name}.png")), png).unwrap();
         }
+    }
+
+    /// Waits up to 20 s for a finished download named `name` and returns its bytes.
+    pub async fn downloaded(&self, name: &str) -> Vec<u8> {
+        let path = self.downloads.0.join(name);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(bytes) = std::fs::read(&path) {
+                if !bytes.is_empty() {
+                    return bytes;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no download {name} in {}", self.downloads.0.display());
     }
 
     pub async fn close(mut self) {

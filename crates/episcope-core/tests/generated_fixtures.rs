@@ -88,7 +88,13 @@ fn problem(path: &str, message: &str) -> Problem {
     } else {
         "meta.unreadable"
     };
-    Problem { rule: rule.into(), path: path.to_string(), message: message.to_string() }
+    Problem {
+        rule: rule.into(),
+        // Missing files name their episode.
+        episode: message.rsplit_once("for episode ").and_then(|(_, e)| e.parse().ok()),
+        path: path.to_string(),
+        message: message.to_string(),
+    }
 }
 
 #[test]

@@ -34,7 +34,7 @@ fn stats_of(tree: &DatasetTree, dataset: &Dataset) -> StoredStats {
 }
 
 fn problem(path: &str, message: &str) -> Problem {
-    Problem { rule: "meta.unreadable".into(), path: path.to_string(), message: message.to_string() }
+    Problem { rule: "meta.unreadable".into(), episode: None, path: path.to_string(), message: message.to_string() }
 }
 
 fn assert_core_lengths(stats: &FeatureStats, expected: usize, context: &str) {

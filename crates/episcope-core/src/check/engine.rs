@@ -66,12 +66,9 @@ pub async fn check_dataset(
             identity.episodes = dataset.episodes.len() as u64;
             identity.frames = dataset.frames_found();
             for problem in &dataset.problems {
-                findings.add(
-                    &problem.rule,
-                    Location::file(&problem.path),
-                    &problem.message,
-                    problem_fix(&problem.rule),
-                );
+                let mut location = Location::file(&problem.path);
+                location.episode = problem.episode;
+                findings.add(&problem.rule, location, &problem.message, problem_fix(&problem.rule));
             }
             if let Ok(raw) = tree.read_all("meta/info.json", crate::lerobot::dataset::MAX_INFO_JSON_BYTES).await {
                 if let Ok(Value::Object(raw)) = serde_json::from_slice::<Value>(&raw) {
@@ -123,7 +120,8 @@ fn report_open_error(error: &OpenError, findings: &mut Findings) {
         OpenError::NoInfo { .. } => ("meta.info-missing", "meta/info.json".to_string()),
         OpenError::Info(_) => ("meta.info-invalid", "meta/info.json".to_string()),
         OpenError::UnsupportedVersion { path, .. } => ("meta.version-unsupported", path.clone()),
-        OpenError::Read(e) => ("meta.unreadable", e.to_string()),
+        // The error's text (the finding's message) names the file and why; the location is the file.
+        OpenError::Read(_) => ("meta.unreadable", "meta/info.json".to_string()),
     };
     let fix = match rule {
         "meta.info-missing" => "Point Episcope at the dataset's root folder (the one holding meta/info.json).",
@@ -284,12 +282,13 @@ fn check_info(raw: &serde_json::Map<String, Value>, dataset: &Dataset, findings:
         let parsed = range
             .split_once(':')
             .and_then(|(a, b)| Some((a.trim().parse::<u64>().ok()?, b.trim().parse::<u64>().ok()?)));
-        let valid = matches!(parsed, Some((start, end)) if start <= end && end <= found_episodes.max(info.total_episodes.unwrap_or(0)));
+        let bound = found_episodes.max(info.total_episodes.unwrap_or(0));
+        let valid = matches!(parsed, Some((start, end)) if start <= end && end <= bound);
         if !valid {
             findings.add(
                 "meta.splits",
                 Location::file(path).feature(format!("splits.{split}")),
-                format!("expected `start:end` with start ≤ end ≤ {found_episodes}, found `{range}`"),
+                format!("expected `start:end` with start ≤ end ≤ {bound}, found `{range}`"),
                 "Write each split as an episode range such as \"0:50\".",
             );
         }

@@ -122,14 +122,22 @@ impl DataAccumulator {
                 }
             }
         }
-        let mut expected_first = 0.0;
+        // Where each episode's `index` must start: v3.0 says it (dataset_from_index); otherwise it
+        // continues from the episode before, when that one was read (an unreadable or missing
+        // episode in between is its own finding, not a break in the index).
+        let mut previous: Option<(u64, f64)> = None;
         for (episode, (first, last, rows, path)) in &self.index_runs {
             if *rows == 0 {
                 continue;
             }
-            let from = dataset.episode(*episode).and_then(|e| e.dataset_from_index).map(|f| f as f64);
-            let expected = from.unwrap_or(expected_first);
-            if *first != expected {
+            let position = dataset.episodes.iter().position(|e| e.index == *episode);
+            let from = position.and_then(|p| dataset.episodes[p].dataset_from_index).map(|f| f as f64);
+            let expected = from.or(match (position, previous) {
+                (Some(0), _) => Some(0.0),
+                (Some(p), Some((before, last))) if dataset.episodes[p - 1].index == before => Some(last + 1.0),
+                _ => None,
+            });
+            if let Some(expected) = expected.filter(|e| first != e) {
                 findings.add(
                     "index.global-index",
                     Location::file(path).episode(*episode).frame(0).feature("index"),
@@ -137,7 +145,7 @@ impl DataAccumulator {
                     "Renumber `index` 0..total_frames-1 across episodes in order.",
                 );
             }
-            expected_first = last + 1.0;
+            previous = Some((*episode, *last));
         }
     }
 }

@@ -27,6 +27,9 @@ pub struct Problem {
     /// The checker rule this problem violates (an id of `check::RULES`).
     #[serde(default = "default_problem_rule")]
     pub rule: String,
+    /// The episode concerned, where one is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub episode: Option<u64>,
     pub path: String,
     pub message: String,
 }
@@ -149,6 +152,7 @@ pub async fn open_dataset(tree: &DatasetTree, progress: &mut dyn FnMut(Progress)
         .into_iter()
         .map(|i| Problem {
             rule: "meta.key-type".into(),
+            episode: None,
             path: info_path.to_string(),
             message: format!("`{}` {}", i.key, i.message),
         })
@@ -169,6 +173,7 @@ pub async fn open_dataset(tree: &DatasetTree, progress: &mut dyn FnMut(Progress)
             };
             problems.push(Problem {
                 rule: "meta.version-unsupported".into(),
+                episode: None,
                 path: info_path.to_string(),
                 message: format!(
                     "unknown codebase_version `{}`; read as {} from the folder layout",
@@ -199,6 +204,7 @@ pub async fn open_dataset(tree: &DatasetTree, progress: &mut dyn FnMut(Progress)
     if let Some(dup) = episodes.windows(2).find(|w| w[0].index == w[1].index) {
         problems.push(Problem {
             rule: "episode.duplicate".into(),
+            episode: None,
             path: if version.is_v3() { "meta/episodes/".into() } else { "meta/episodes.jsonl".into() },
             message: format!("episode {} is listed more than once; the first entry is used", dup[0].index),
         });
@@ -230,6 +236,7 @@ fn parse_jsonl(text: &[u8], path: &str, problems: &mut Vec<Problem>) -> Vec<(usi
                 Err(e) => {
                     problems.push(Problem {
                         rule: "meta.unreadable".into(),
+                        episode: None,
                         path: path.to_string(),
                         message: format!("line {}: invalid JSON ({e})", line_no + 1),
                     });
@@ -246,13 +253,19 @@ async fn read_meta(tree: &DatasetTree, path: &str, problems: &mut Vec<Problem>) 
         Err(ReadFileError::Missing { .. }) => {
             problems.push(Problem {
                 rule: "meta.unreadable".into(),
+                episode: None,
                 path: path.to_string(),
                 message: "file is missing".into(),
             });
             None
         }
         Err(e) => {
-            problems.push(Problem { rule: "meta.unreadable".into(), path: path.to_string(), message: e.to_string() });
+            problems.push(Problem {
+                rule: "meta.unreadable".into(),
+                episode: None,
+                path: path.to_string(),
+                message: e.to_string(),
+            });
             None
         }
     }
@@ -267,6 +280,7 @@ async fn read_tasks_jsonl(tree: &DatasetTree, problems: &mut Vec<Problem>) -> Ve
             (Some(index), Some(text)) => tasks.push(Task { index, text: text.to_string() }),
             _ => problems.push(Problem {
                 rule: "meta.unreadable".into(),
+                episode: None,
                 path: path.into(),
                 message: format!("line {line}: expected {{\"task_index\": int, \"task\": string}}"),
             }),
@@ -339,7 +353,12 @@ fn float_values(batch: &RecordBatch, column: &str) -> Option<Vec<f64>> {
 async fn read_tasks_parquet(tree: &DatasetTree, problems: &mut Vec<Problem>) -> Vec<Task> {
     let path = "meta/tasks.parquet";
     let Some(file) = tree.get(path) else {
-        problems.push(Problem { rule: "meta.unreadable".into(), path: path.into(), message: "file is missing".into() });
+        problems.push(Problem {
+            rule: "meta.unreadable".into(),
+            episode: None,
+            path: path.into(),
+            message: "file is missing".into(),
+        });
         return Vec::new();
     };
     let result = async {
@@ -356,8 +375,15 @@ async fn read_tasks_parquet(tree: &DatasetTree, problems: &mut Vec<Problem>) -> 
     .await;
     let mut tasks = Vec::new();
     match result {
-        Err(e) => problems.push(Problem { rule: "meta.unreadable".into(), path: path.into(), message: e.to_string() }),
-        Ok(Err(message)) => problems.push(Problem { rule: "meta.unreadable".into(), path: path.into(), message }),
+        Err(e) => problems.push(Problem {
+            rule: "meta.unreadable".into(),
+            episode: None,
+            path: path.into(),
+            message: e.to_string(),
+        }),
+        Ok(Err(message)) => {
+            problems.push(Problem { rule: "meta.unreadable".into(), episode: None, path: path.into(), message })
+        }
         Ok(Ok(batches)) => {
             for (batch, text_column) in batches {
                 let indices = int_values(&batch, "task_index");
@@ -365,6 +391,7 @@ async fn read_tasks_parquet(tree: &DatasetTree, problems: &mut Vec<Problem>) -> 
                 let (Some(indices), Some(texts)) = (indices, texts) else {
                     problems.push(Problem {
                         rule: "meta.unreadable".into(),
+                        episode: None,
                         path: path.into(),
                         message: "`task_index` is not integers or the task text is not strings".into(),
                     });
@@ -375,6 +402,7 @@ async fn read_tasks_parquet(tree: &DatasetTree, problems: &mut Vec<Problem>) -> 
                         (Some(index), Some(text)) => tasks.push(Task { index, text }),
                         _ => problems.push(Problem {
                             rule: "meta.unreadable".into(),
+                            episode: None,
                             path: path.into(),
                             message: "a task row has a null index or text".into(),
                         }),
@@ -424,6 +452,7 @@ async fn read_episodes_v2(
             }),
             _ => problems.push(Problem {
                 rule: "meta.unreadable".into(),
+                episode: None,
                 path: path.into(),
                 message: format!("line {line}: expected integer `episode_index` and `length`"),
             }),
@@ -463,6 +492,7 @@ async fn episodes_from_v2_data_files(
             }),
             Err(e) => problems.push(Problem {
                 rule: "file.parquet-corrupt".into(),
+                episode: None,
                 path: path.clone(),
                 message: e.to_string(),
             }),
@@ -471,6 +501,7 @@ async fn episodes_from_v2_data_files(
     if !episodes.is_empty() {
         problems.push(Problem {
             rule: "meta.unreadable".into(),
+            episode: None,
             path: "meta/episodes.jsonl".into(),
             message: format!(
                 "episodes were listed from {} data files instead (tasks per episode unknown)",
@@ -503,6 +534,7 @@ async fn read_episodes_v3(
     if files.is_empty() {
         problems.push(Problem {
             rule: "meta.unreadable".into(),
+            episode: None,
             path: "meta/episodes/".into(),
             message: "no episode metadata files (meta/episodes/chunk-*/file-*.parquet)".into(),
         });
@@ -518,6 +550,7 @@ async fn read_episodes_v3(
             Err(e) => {
                 problems.push(Problem {
                     rule: "file.parquet-corrupt".into(),
+                    episode: None,
                     path: path.clone(),
                     message: e.to_string(),
                 });
@@ -555,6 +588,7 @@ async fn read_episodes_v3(
             if !present.contains(&required) {
                 problems.push(Problem {
                     rule: "meta.unreadable".into(),
+                    episode: None,
                     path: path.clone(),
                     message: format!("no `{required}` column"),
                 });
@@ -565,6 +599,7 @@ async fn read_episodes_v3(
             Err(e) => {
                 problems.push(Problem {
                     rule: "file.parquet-corrupt".into(),
+                    episode: None,
                     path: path.clone(),
                     message: e.to_string(),
                 });
@@ -598,6 +633,7 @@ async fn read_episodes_v3(
                 let (Some(index), Some(length)) = (indices[row], lengths[row]) else {
                     problems.push(Problem {
                         rule: "meta.unreadable".into(),
+                        episode: None,
                         path: path.clone(),
                         message: format!("row {row}: null or invalid episode_index/length"),
                     });
@@ -702,6 +738,7 @@ fn locate_files(
                 if let Some(found) = found {
                     problems.push(Problem {
                         rule: "file.misplaced".into(),
+                        episode: None,
                         path: found.clone(),
                         message: format!(
                             "episode {} found here, not at {expected_text} as data_path says",
@@ -737,11 +774,17 @@ fn report_grouped(problems: &mut Vec<Problem>, missing: Vec<(u64, String)>, rule
     const LISTED: usize = 20;
     let total = missing.len();
     for (episode, path) in missing.iter().take(LISTED) {
-        problems.push(Problem { rule: rule.into(), path: path.clone(), message: format!("{what} {episode}") });
+        problems.push(Problem {
+            rule: rule.into(),
+            episode: Some(*episode),
+            path: path.clone(),
+            message: format!("{what} {episode}"),
+        });
     }
     if total > LISTED {
         problems.push(Problem {
             rule: rule.into(),
+            episode: None,
             path: missing[LISTED].1.clone(),
             message: format!("… and {} more files like it are missing", total - LISTED),
         });

@@ -224,12 +224,14 @@ impl FileProblems {
         let path = self.path;
         problems.extend(self.listed.into_iter().map(|message| Problem {
             rule: "meta.unreadable".into(),
+            episode: None,
             path: path.clone(),
             message,
         }));
         if self.more > 0 {
             problems.push(Problem {
                 rule: "meta.unreadable".into(),
+                episode: None,
                 path,
                 message: format!("… and {} more problems like these", self.more),
             });
