@@ -15,4 +15,11 @@ cargo clippy -p episcope-web --target wasm32-unknown-unknown -- -D warnings
 step "trunk build --release"
 trunk build --release
 step "cargo test (unit, CLI, end-to-end in headless Chromium)"
-EPISCOPE_DIST="$repo/dist" cargo test --workspace
+log="$(mktemp)"
+status=0
+EPISCOPE_DIST="$repo/dist" cargo test --workspace --no-fail-fast 2>&1 | tee "$log" || status=$?
+# One closing line over every test binary (cargo's own last line is the doc-tests' count).
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "\ntests: %d passed, %d failed\n", p, f }' "$log"
+rm -f "$log"
+exit "$status"

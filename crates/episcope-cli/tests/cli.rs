@@ -185,3 +185,237 @@ fn bad_usage_exits_2() {
     assert_eq!(output.status.code(), Some(0));
     assert!(stdout(&output).contains("info"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// `episcope check` and `episcope rules`.
+// ---------------------------------------------------------------------------------------------
+
+/// A copy of a shared example dataset in a fresh temp folder (to break on purpose).
+fn copy_of(name: &str) -> TempDir {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let dir = TempDir::new(name);
+    copy(&shared_dataset(name), dir.path());
+    dir
+}
+
+/// Rewrites `meta/info.json` of a dataset folder.
+fn edit_info(dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let path = dir.join("meta/info.json");
+    let mut info: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    edit(&mut info);
+    std::fs::write(&path, serde_json::to_vec_pretty(&info).unwrap()).unwrap();
+}
+
+/// Every file under `root`, as (path relative to it with `/`, absolute path), sorted by path.
+fn files_under(root: &Path) -> Vec<(String, PathBuf)> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                out.push((path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/"), path));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out.sort();
+    out
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn is_sha256_hex(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+#[test]
+fn check_passes_a_dataset_written_by_the_official_writer() {
+    let dir = shared_dataset("v21_so101_video");
+    let output = episcope(&["check".as_ref(), dir.as_os_str()]);
+    assert_eq!(output.status.code(), Some(0), "stdout: {}\nstderr: {}", stdout(&output), stderr(&output));
+    assert_eq!(stderr(&output), "");
+    let out = stdout(&output);
+    let first = out.lines().next().unwrap_or_default();
+    assert!(first.starts_with("v21_so101_video: PASS — 0 errors, 0 warnings, 0 info"), "{out}");
+    assert!(first.contains("profile lerobot-v2.1"), "{out}");
+    assert_eq!(out.lines().count(), 1, "no findings listed: {out}");
+}
+
+#[test]
+fn check_fails_with_exit_1_when_total_frames_is_wrong() {
+    let dir = copy_of("v21_so101_video");
+    edit_info(dir.path(), |info| info["total_frames"] = serde_json::json!(991));
+    let output = episcope(&["check".as_ref(), dir.path().as_os_str()]);
+    assert_eq!(output.status.code(), Some(1), "stderr: {}", stderr(&output));
+    assert_eq!(stderr(&output), "");
+    let out = stdout(&output);
+    assert!(out.lines().next().unwrap().contains(": FAIL — 1 errors, 0 warnings, 0 info"), "{out}");
+    assert!(out.contains("meta.total-frames"), "{out}");
+    assert!(out.contains("meta/info.json · total_frames"), "{out}");
+    assert!(out.contains("info.json declares 991 frames; the episodes' lengths add up to 990"), "{out}");
+}
+
+#[test]
+fn check_json_is_the_report_with_a_sha256_of_every_file() {
+    let dir = shared_dataset("v21_so101_video");
+    let output = episcope(&["check".as_ref(), dir.as_os_str(), "--json".as_ref()]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("stdout is JSON");
+    assert_eq!(report["report_version"], 1);
+    assert_eq!(report["tool"]["name"], "episcope");
+    assert_eq!(report["summary"]["verdict"], "pass");
+    assert_eq!(report["findings"], serde_json::json!([]));
+    assert_eq!(report["rules_checked"], episcope_core::check::RULES.len());
+    assert_eq!(report["dataset"]["name"], "v21_so101_video");
+    assert_eq!(report["dataset"]["format_version"], "v2.1");
+
+    // One digest per file of the folder, each the SHA-256 of the file's bytes.
+    let files = report["dataset"]["files"].as_array().expect("dataset.files");
+    let on_disk = files_under(&dir);
+    assert_eq!(files.len(), on_disk.len());
+    let mut lines = String::new();
+    for (entry, (path, absolute)) in files.iter().zip(&on_disk) {
+        assert_eq!(entry["path"], path.as_str());
+        let bytes = std::fs::read(absolute).unwrap();
+        assert_eq!(entry["size_bytes"], bytes.len() as u64, "{path}");
+        let digest = entry["sha256"].as_str().unwrap_or_else(|| panic!("{path}: no sha256"));
+        assert_eq!(digest, sha256_hex(&bytes), "{path}");
+        lines.push_str(&format!("{digest}  {path}\n"));
+    }
+    // The dataset digest: SHA-256 over the `sha256sum`-style lines, sorted by path.
+    let whole = report["dataset"]["sha256"].as_str().expect("dataset.sha256");
+    assert!(is_sha256_hex(whole), "{whole}");
+    assert_eq!(whole, sha256_hex(lines.as_bytes()));
+
+    // --no-hashes leaves the digests out.
+    let output = episcope(&["check".as_ref(), dir.as_os_str(), "--json".as_ref(), "--no-hashes".as_ref()]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert!(report["dataset"].get("sha256").is_none());
+    assert!(report["dataset"]["files"].as_array().unwrap().iter().all(|f| f.get("sha256").is_none()));
+}
+
+#[test]
+fn check_markdown_has_the_verdict_line() {
+    let dir = shared_dataset("v30_so101_video");
+    let output = episcope(&["check".as_ref(), dir.as_os_str(), "--markdown".as_ref()]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let out = stdout(&output);
+    assert!(out.starts_with("# Conformance report: v30\\_so101\\_video\n"), "{out}");
+    assert!(out.lines().any(|l| l == "**Verdict: PASS — no errors or warnings**"), "{out}");
+    assert!(out.contains("| Format | LeRobot v3.0 |"), "{out}");
+
+    let broken = copy_of("v30_so101_video");
+    edit_info(broken.path(), |info| info["total_frames"] = serde_json::json!(1000));
+    let output = episcope(&["check".as_ref(), broken.path().as_os_str(), "--markdown".as_ref()]);
+    assert_eq!(output.status.code(), Some(1));
+    let out = stdout(&output);
+    assert!(out.lines().any(|l| l == "**Verdict: FAIL — errors found**"), "{out}");
+    assert!(out.contains("`meta.total-frames`"), "{out}");
+}
+
+#[test]
+fn check_html_is_self_contained_and_escapes_dataset_text() {
+    const PAYLOAD: &str = "<script>alert(1)</script>";
+    const ESCAPED: &str = "&lt;script&gt;alert(1)&lt;/script&gt;";
+    let dir = copy_of("v21_so101_video");
+    edit_info(dir.path(), |info| {
+        info["robot_type"] = serde_json::json!(PAYLOAD);
+        // A declared feature of that name that no data file has: findings name it.
+        info["features"][PAYLOAD] = serde_json::json!({"dtype": "float32", "shape": [1], "names": null});
+    });
+    let out_dir = TempDir::new("html");
+    let html_path = out_dir.path().join("report.html");
+    let output = episcope(&["check".as_ref(), dir.path().as_os_str(), "--html".as_ref(), html_path.as_os_str()]);
+    assert_eq!(output.status.code(), Some(1), "stderr: {}", stderr(&output));
+    assert!(stdout(&output).contains("schema.column-missing"), "{}", stdout(&output));
+    let html = std::fs::read_to_string(&html_path).expect("the HTML report is written");
+    assert!(html.starts_with("<!doctype html>"), "{html}");
+    for forbidden in ["http://", "https://", "src=", "href=", "<script", "<SCRIPT"] {
+        assert!(!html.contains(forbidden), "{forbidden:?} in the report:\n{html}");
+    }
+    assert!(!html.contains(PAYLOAD));
+    assert!(html.contains(&format!("<tr><th>Robot</th><td>{ESCAPED}</td></tr>")), "{html}");
+    assert!(html.contains(&format!("meta/info.json · {ESCAPED}")), "the feature.name-chars finding:\n{html}");
+    assert!(html.contains(&format!("data/chunk-000/episode_000000.parquet · {ESCAPED}")), "{html}");
+    assert!(html.contains("FAIL — errors found"), "{html}");
+}
+
+#[test]
+fn check_with_an_invalid_profile_exits_2_naming_the_profile() {
+    let dir = shared_dataset("v21_so101_video");
+    let profiles = TempDir::new("profile");
+    profiles.write("org-profile.toml", b"name = \"org\"\nrobot_types = [\"so101_follower\"\n");
+    let profile = profiles.path().join("org-profile.toml");
+    let output = episcope(&["check".as_ref(), dir.as_os_str(), "--profile".as_ref(), profile.as_os_str()]);
+    let line = assert_fails_with_one_line(&output);
+    assert!(line.starts_with("episcope: invalid profile (line "), "{line}");
+    assert!(line.ends_with(&format!("): {}", profile.display())), "{line}");
+
+    // A profile that does not exist is the same kind of failure.
+    let missing = profiles.path().join("no-such-profile.toml");
+    let output = episcope(&["check".as_ref(), dir.as_os_str(), "--profile".as_ref(), missing.as_os_str()]);
+    let line = assert_fails_with_one_line(&output);
+    assert!(line.contains(&missing.display().to_string()), "{line}");
+}
+
+#[test]
+fn check_with_the_example_profile_reports_the_missing_license() {
+    let dir = shared_dataset("v21_so101_video");
+    let profile = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../profiles/example-manipulation.toml");
+    let output = episcope(&["check".as_ref(), dir.as_os_str(), "--profile".as_ref(), profile.as_os_str()]);
+    assert_eq!(output.status.code(), Some(1), "stderr: {}", stderr(&output));
+    let out = stdout(&output);
+    assert!(out.starts_with("v21_so101_video: FAIL — 1 errors, 0 warnings, 0 info"), "{out}");
+    assert!(out.contains("profile example-manipulation-v1"), "{out}");
+    assert!(out.contains("profile.metadata"), "{out}");
+    assert!(out.contains("requires `license` in info.json"), "{out}");
+}
+
+#[test]
+fn check_on_a_missing_folder_exits_2() {
+    let parent = TempDir::new("check-missing");
+    let missing = parent.path().join("no-such-dataset");
+    let output = episcope(&["check".as_ref(), missing.as_os_str()]);
+    let line = assert_fails_with_one_line(&output);
+    assert!(line.contains(&missing.display().to_string()), "{line}");
+}
+
+#[test]
+fn rules_lists_every_rule_id() {
+    let output = episcope(&["rules".as_ref()]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let out = stdout(&output);
+    for rule in episcope_core::check::RULES {
+        assert!(
+            out.contains(&format!("| `{}` | {} |", rule.id, rule.severity.as_str())),
+            "{} missing:\n{out}",
+            rule.id
+        );
+    }
+
+    let output = episcope(&["rules".as_ref(), "--json".as_ref()]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let rules: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("stdout is JSON");
+    let rules = rules.as_array().expect("an array of rules");
+    assert_eq!(rules.len(), episcope_core::check::RULES.len());
+    let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let expected: Vec<&str> = episcope_core::check::RULES.iter().map(|r| r.id).collect();
+    assert_eq!(ids, expected);
+    assert!(rules.iter().all(|r| r["why"].as_str().is_some_and(|w| !w.is_empty())));
+}

@@ -6,7 +6,6 @@
 //! the command is beside each.
 
 mod common;
-#[allow(dead_code)]
 mod fixtures;
 
 use std::collections::BTreeSet;

@@ -49,10 +49,25 @@ pub enum ProfileError {
     Invalid { reason: String, path: String },
 }
 
+/// A TOML error as one line (`line L, column C: message`): the toml crate's own text quotes the
+/// offending line over several lines, which would break one-line error output (the CLI's stderr).
+fn one_line(error: &toml::de::Error, text: &str) -> String {
+    let message = error.message().split_whitespace().collect::<Vec<_>>().join(" ");
+    match error.span() {
+        Some(span) => {
+            let before = text.get(..span.start.min(text.len())).unwrap_or(text);
+            let line = before.matches('\n').count() + 1;
+            let column = before.chars().rev().take_while(|c| *c != '\n').count() + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
+    }
+}
+
 impl Profile {
     pub fn parse(text: &str, path: &str) -> Result<Profile, ProfileError> {
-        let profile: Profile = toml::from_str(text)
-            .map_err(|e| ProfileError::Invalid { reason: e.to_string().trim().to_string(), path: path.into() })?;
+        let profile: Profile =
+            toml::from_str(text).map_err(|e| ProfileError::Invalid { reason: one_line(&e, text), path: path.into() })?;
         if profile.name.trim().is_empty() {
             return Err(ProfileError::Invalid { reason: "`name` must not be empty".into(), path: path.into() });
         }
