@@ -156,7 +156,12 @@ impl AppState {
         for (_, file) in &files {
             array.push(file);
         }
-        let request = Request::OpenLocal { request_id: client().next_request_id(), name, paths };
+        let request = Request::OpenLocal {
+            request_id: client().next_request_id(),
+            name,
+            paths,
+            debug_panic_on: query_param("debug-panic-on"),
+        };
         self.example_id.set(None);
         set_query(None);
         spawn_local(self.run_open(request, array));
@@ -190,11 +195,16 @@ pub fn base_url(relative: &str) -> Result<String, String> {
     web_sys::Url::new_with_base(relative, &base).map(|u| u.href()).map_err(|_| format!("cannot resolve {relative}"))
 }
 
-/// The `?example=` query parameter of the current URL.
-pub fn query_example() -> Option<String> {
+/// A query parameter of the current URL.
+pub fn query_param(name: &str) -> Option<String> {
     let search = web_sys::window()?.location().search().ok()?;
     let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
-    params.get("example").filter(|s| !s.is_empty())
+    params.get(name).filter(|s| !s.is_empty())
+}
+
+/// The `?example=` query parameter of the current URL.
+pub fn query_example() -> Option<String> {
+    query_param("example")
 }
 
 fn set_query(example: Option<&str>) {
@@ -254,5 +264,16 @@ pub fn mount() {
     {
         placeholder.remove();
     }
+    register_service_worker();
     leptos::mount::mount_to_body(App);
+}
+
+/// Registers `sw.js`, which caches the app shell and bundled examples so the page works offline
+/// after the first visit. It never sees local datasets (they are read from `File` objects).
+fn register_service_worker() {
+    let Some(window) = web_sys::window() else { return };
+    let container = window.navigator().service_worker();
+    if let Ok(url) = base_url("sw.js") {
+        let _ = container.register(&url);
+    }
 }

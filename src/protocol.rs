@@ -18,7 +18,14 @@ pub struct BundledFile {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Request {
     /// Open a folder picked or dropped by the user; `paths[i]` is the relative path of `files[i]`.
-    OpenLocal { request_id: u32, name: String, paths: Vec<String> },
+    OpenLocal {
+        request_id: u32,
+        name: String,
+        paths: Vec<String>,
+        /// Test hook for crash isolation: the worker panics when it reads this file.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        debug_panic_on: Option<String>,
+    },
     /// Open a bundled example served next to the app.
     OpenBundled { request_id: u32, name: String, base_url: String, files: Vec<BundledFile> },
     /// Read numeric features of one episode of the open dataset (all when empty).
@@ -44,6 +51,10 @@ impl Request {
 pub enum Response {
     /// The worker's wasm is initialised and it accepts requests.
     Ready,
+    /// The worker hit a panic or a trap; it must be replaced.
+    Crashed {
+        message: String,
+    },
     Progress {
         request_id: u32,
         stage: String,
@@ -64,6 +75,11 @@ pub enum Response {
         request_id: u32,
         report: Box<Report>,
     },
+    /// The worker started reading another file (so a crash can name the file at fault).
+    Reading {
+        request_id: u32,
+        path: String,
+    },
     /// `path` names the file at fault when one is known.
     Failed {
         request_id: u32,
@@ -75,11 +91,12 @@ pub enum Response {
 impl Response {
     pub fn request_id(&self) -> Option<u32> {
         match self {
-            Response::Ready => None,
+            Response::Ready | Response::Crashed { .. } => None,
             Response::Progress { request_id, .. }
             | Response::Opened { request_id, .. }
             | Response::Episode { request_id, .. }
             | Response::Checked { request_id, .. }
+            | Response::Reading { request_id, .. }
             | Response::Failed { request_id, .. } => Some(*request_id),
         }
     }
@@ -106,7 +123,12 @@ mod tests {
 
     #[test]
     fn requests_round_trip_through_json() {
-        let request = Request::OpenLocal { request_id: 7, name: "ds".into(), paths: vec!["ds/meta/info.json".into()] };
+        let request = Request::OpenLocal {
+            request_id: 7,
+            name: "ds".into(),
+            paths: vec!["ds/meta/info.json".into()],
+            debug_panic_on: None,
+        };
         let text = serde_json::to_string(&request).unwrap();
         assert!(text.contains("\"kind\":\"open_local\""));
         assert_eq!(serde_json::from_str::<Request>(&text).unwrap(), request);

@@ -33,16 +33,40 @@ fn js_error(value: JsValue) -> SourceError {
     SourceError::Io { reason }
 }
 
+thread_local! {
+    /// The request being served and the file last read, reported once per new file.
+    static READING: RefCell<(u32, String)> = const { RefCell::new((0, String::new())) };
+}
+
+/// Tells the page which file is being read, once per file (a crash then names it).
+fn note_reading(path: &str) {
+    let changed = READING.with(|r| {
+        let mut r = r.borrow_mut();
+        if r.1 != path {
+            r.1 = path.to_string();
+            Some(r.0)
+        } else {
+            None
+        }
+    });
+    if let Some(request_id) = changed {
+        post(&Response::Reading { request_id, path: path.to_string() });
+    }
+}
+
 /// A browser `File`/`Blob`, read range by range with `Blob.slice` (never whole).
 pub struct BlobSource {
     blob: Blob,
     size: u64,
+    path: String,
+    /// Test hook: panic when read (crash-isolation tests).
+    panic_when_read: bool,
 }
 
 impl BlobSource {
-    pub fn new(blob: Blob) -> Self {
+    pub fn new(blob: Blob, path: &str) -> Self {
         let size = blob.size() as u64;
-        Self { blob, size }
+        Self { blob, size, path: path.to_string(), panic_when_read: false }
     }
 }
 
@@ -54,6 +78,10 @@ impl ByteSource for BlobSource {
     fn read_range(&self, range: Range<u64>) -> LocalBoxFuture<'_, Result<Bytes, SourceError>> {
         Box::pin(async move {
             check_range(&range, self.size)?;
+            note_reading(&self.path);
+            if self.panic_when_read {
+                panic!("debug: forced panic while reading {}", self.path);
+            }
             let slice = self.blob.slice_with_f64_and_f64(range.start as f64, range.end as f64).map_err(js_error)?;
             let buffer = JsFuture::from(slice.array_buffer()).await.map_err(js_error)?;
             Ok(Bytes::from(js_sys::Uint8Array::new(&buffer).to_vec()))
@@ -63,6 +91,7 @@ impl ByteSource for BlobSource {
 
 /// A bundled example file on the app's own origin, fetched whole on first read and kept.
 pub struct SameOriginSource {
+    path: String,
     url: String,
     size: u64,
     cache: RefCell<Option<Bytes>>,
@@ -76,6 +105,7 @@ impl ByteSource for SameOriginSource {
     fn read_range(&self, range: Range<u64>) -> LocalBoxFuture<'_, Result<Bytes, SourceError>> {
         Box::pin(async move {
             check_range(&range, self.size)?;
+            note_reading(&self.path);
             let cached = self.cache.borrow().clone();
             let bytes = match cached {
                 Some(bytes) => bytes,
@@ -157,12 +187,15 @@ async fn open(request_id: u32, name: String, tree: DatasetTree) {
 
 async fn handle(request: Request, files: js_sys::Array) {
     let request_id = request.request_id();
+    READING.with(|r| *r.borrow_mut() = (request_id, String::new()));
     match request {
-        Request::OpenLocal { name, paths, .. } => {
+        Request::OpenLocal { name, paths, debug_panic_on, .. } => {
             let mut tree = DatasetTree::new();
             for (index, path) in paths.iter().enumerate() {
                 let Ok(blob) = files.get(index as u32).dyn_into::<Blob>() else { continue };
-                if let Err(e) = tree.insert(path, Arc::new(BlobSource::new(blob))) {
+                let mut source = BlobSource::new(blob, path);
+                source.panic_when_read = debug_panic_on.as_deref().is_some_and(|p| path.ends_with(p));
+                if let Err(e) = tree.insert(path, Arc::new(source)) {
                     web_sys::console::warn_1(&format!("skipped {path}: {e}").into());
                 }
             }
@@ -172,7 +205,7 @@ async fn handle(request: Request, files: js_sys::Array) {
             let mut tree = DatasetTree::new();
             for BundledFile { path, size_bytes } in bundled {
                 let url = format!("{base_url}{path}");
-                let source = SameOriginSource { url, size: size_bytes, cache: RefCell::new(None) };
+                let source = SameOriginSource { path: path.clone(), url, size: size_bytes, cache: RefCell::new(None) };
                 if let Err(e) = tree.insert(&path, Arc::new(source)) {
                     web_sys::console::warn_1(&format!("skipped {path}: {e}").into());
                 }
@@ -212,7 +245,22 @@ async fn handle(request: Request, files: js_sys::Array) {
 
 /// Entry point of the worker binary: installs the message handler and says it is ready.
 pub fn run() {
-    console_error_panic_hook::set_once();
+    // A panic traps the wasm (panic = abort) inside a promise callback, which the page would never
+    // hear about: say so first, so the page can name the file, restart the worker and go on.
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        post(&Response::Crashed { message: info.to_string() });
+    }));
+    let on_rejection = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+        let reason = js_sys::Reflect::get(&event, &"reason".into()).unwrap_or(JsValue::UNDEFINED);
+        let message = reason
+            .dyn_ref::<js_sys::Error>()
+            .map(|e| String::from(e.message()))
+            .unwrap_or_else(|| format!("{reason:?}"));
+        post(&Response::Crashed { message });
+    });
+    let _ = scope().add_event_listener_with_callback("unhandledrejection", on_rejection.as_ref().unchecked_ref());
+    on_rejection.forget();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let data = event.data();
         let text = js_sys::Reflect::get(&data, &"json".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();

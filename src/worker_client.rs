@@ -25,6 +25,8 @@ struct Pending {
     on_progress: Box<dyn Fn(WorkerProgress)>,
     answer: oneshot::Sender<Response>,
     last_stage: String,
+    /// The file the worker was reading last (named if the worker dies).
+    last_file: Option<String>,
 }
 
 /// A JS event callback kept alive as long as the worker it is attached to.
@@ -39,6 +41,7 @@ pub struct WorkerClient {
     next_id: Cell<u32>,
     restarts: Cell<u32>,
     handlers: RefCell<Vec<EventHandler>>,
+    retired_handlers: RefCell<Vec<EventHandler>>,
 }
 
 const WORKER_SCRIPT: &str = "episcope-worker_loader.js";
@@ -66,6 +69,7 @@ pub fn client() -> Rc<WorkerClient> {
                     next_id: Cell::new(1),
                     restarts: Cell::new(0),
                     handlers: RefCell::new(Vec::new()),
+                    retired_handlers: RefCell::new(Vec::new()),
                 });
                 client.spawn();
                 client
@@ -104,18 +108,27 @@ impl WorkerClient {
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        *self.handlers.borrow_mut() = vec![on_message, on_error];
+        // The old handlers may be running right now (a crash is reported from inside one): keep
+        // them alive instead of dropping them; restarts are bounded, so this stays small.
+        let old = std::mem::replace(&mut *self.handlers.borrow_mut(), vec![on_message, on_error]);
+        self.retired_handlers.borrow_mut().extend(old);
         self.ready.set(false);
         *self.worker.borrow_mut() = Some(worker);
     }
 
-    fn on_response(&self, response: Response) {
+    fn on_response(self: &Rc<Self>, response: Response) {
         match response {
+            Response::Crashed { message } => self.on_crash(&message),
             Response::Ready => {
                 self.ready.set(true);
                 let queued: Vec<JsValue> = self.queue.borrow_mut().drain(..).collect();
                 for message in queued {
                     self.post_now(&message);
+                }
+            }
+            Response::Reading { request_id, path } => {
+                if let Some(pending) = self.pending.borrow_mut().get_mut(&request_id) {
+                    pending.last_file = Some(path);
                 }
             }
             Response::Progress { request_id, stage, done, total, bytes_read } => {
@@ -141,12 +154,16 @@ impl WorkerClient {
         }
         let in_flight: Vec<(u32, Pending)> = self.pending.borrow_mut().drain().collect();
         for (request_id, pending) in in_flight {
+            let doing = match (&pending.last_file, pending.last_stage.is_empty()) {
+                (Some(file), _) => format!("reading {file}"),
+                (None, false) => format!("reading {}", pending.last_stage),
+                (None, true) => "starting".to_string(),
+            };
             let message = format!(
-                "The file reader stopped unexpectedly while {} ({}). It has been restarted; the rest of the page still works.",
-                if pending.last_stage.is_empty() { "starting".to_string() } else { format!("reading {}", pending.last_stage) },
+                "The file reader stopped unexpectedly while {doing} ({}). It has been restarted; the rest of the page still works.",
                 if detail.is_empty() { "no detail" } else { detail },
             );
-            let _ = pending.answer.send(Response::Failed { request_id, message, path: None });
+            let _ = pending.answer.send(Response::Failed { request_id, message, path: pending.last_file });
         }
         self.restarts.set(self.restarts.get() + 1);
         if self.restarts.get() <= 5 {
@@ -179,7 +196,7 @@ impl WorkerClient {
         let (sender, receiver) = oneshot::channel();
         self.pending.borrow_mut().insert(
             request_id,
-            Pending { on_progress: Box::new(on_progress), answer: sender, last_stage: String::new() },
+            Pending { on_progress: Box::new(on_progress), answer: sender, last_stage: String::new(), last_file: None },
         );
         let message = js_sys::Object::new();
         let json = serde_json::to_string(&request).unwrap_or_default();

@@ -32,7 +32,7 @@ async fn summary_counts(browser: &Browser) -> (String, String) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_good_example_passes_and_a_broken_copy_shows_findings() {
     let server = StaticServer::start(dist_dir());
-    let browser = Browser::start().await;
+    let browser = Browser::start(&server).await;
 
     browser.client.goto(&server.url("?example=v30_so101_video")).await.unwrap();
     assert_eq!(summary_counts(&browser).await, ("0".into(), "0".into()));
@@ -84,7 +84,7 @@ async fn a_good_example_passes_and_a_broken_copy_shows_findings() {
     assert!(markdown.contains("FAIL"), "{markdown}");
 
     // Nothing was sent anywhere: every request was a body-less GET of the app's own files.
-    for request in server.requests.lock().unwrap().iter() {
+    for request in server.recorded().iter().filter(|r| !r.is_browser_service()) {
         assert_eq!((request.method.as_str(), request.body_bytes), ("GET", 0), "{request:?}");
     }
     browser.close().await;
@@ -93,7 +93,7 @@ async fn a_good_example_passes_and_a_broken_copy_shows_findings() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_rule_catalogue_page_lists_every_rule() {
     let server = StaticServer::start(dist_dir());
-    let browser = Browser::start().await;
+    let browser = Browser::start(&server).await;
     browser.client.goto(&server.url("")).await.unwrap();
     browser.wait_for("[data-testid=nav-rules]").await.click().await.unwrap();
     browser.wait_for("[data-testid=rules]").await;

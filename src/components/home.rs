@@ -106,6 +106,16 @@ pub fn HomePage() -> impl IntoView {
             <p class="promise" data-testid="privacy-promise">
                 "Your files are read inside this browser tab and never uploaded: Episcope has no server to send them to, and its security policy forbids any connection but to its own static files."
             </p>
+            <details class="privacy-how" data-testid="privacy-how">
+                <summary>"How is this enforced?"</summary>
+                <ul>
+                    <li>"The page's Content-Security-Policy allows network connections only to Episcope's own origin (for its program files and the bundled examples). Any other destination is blocked by the browser itself."</li>
+                    <li>"Folders you open are read with the browser's File API, piece by piece, inside a Web Worker on this machine. Only file handles are passed around; no byte is sent over the network."</li>
+                    <li>"Reports you export are generated in the page and saved as downloads."</li>
+                    <li>"Episcope's tests record every request the browser makes while a dataset is opened, checked and exported, and fail if any request goes elsewhere or carries data."</li>
+                    <li>"There are no analytics, no external fonts and no third-party scripts. After the first visit the app also works offline."</li>
+                </ul>
+            </details>
         </section>
         <section
             class="dropzone"

@@ -16,17 +16,25 @@ use fantoccini::{Client, ClientBuilder, Locator};
 /// The sub-path the app is served under (proves the static build works from any sub-path).
 pub const SUB_PATH: &str = "/hosted/episcope/";
 
-/// One request the browser made.
+/// One request the browser made. The browser uses this server as its HTTP proxy for every
+/// origin, so requests to any other host are recorded too (`host` differs, or `CONNECT`).
 #[derive(Debug, Clone)]
 pub struct RecordedRequest {
     pub method: String,
+    /// `host:port` the request was for.
+    pub host: String,
     pub path: String,
     pub body_bytes: usize,
+    pub body: Vec<u8>,
+    /// Sent to this server as a proxy (absolute URL or CONNECT), not as a plain request.
+    pub via_proxy: bool,
 }
 
 pub struct StaticServer {
     pub port: u16,
     pub requests: Arc<Mutex<Vec<RecordedRequest>>>,
+    /// While set, every connection is dropped unanswered (the network is "cut").
+    pub offline: Arc<std::sync::atomic::AtomicBool>,
 }
 
 pub fn dist_dir() -> PathBuf {
@@ -62,7 +70,13 @@ fn content_type(path: &Path) -> &'static str {
     }
 }
 
-fn serve_one(mut stream: TcpStream, root: &Path, requests: &Mutex<Vec<RecordedRequest>>) -> std::io::Result<()> {
+fn serve_one(
+    mut stream: TcpStream,
+    root: &Path,
+    requests: &Mutex<Vec<RecordedRequest>>,
+    own_host: &str,
+    offline: bool,
+) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
@@ -79,17 +93,41 @@ fn serve_one(mut stream: TcpStream, root: &Path, requests: &Mutex<Vec<RecordedRe
             }
         }
     }
+    if request_line.trim().is_empty() {
+        // A speculative connection that never carried a request.
+        return Ok(());
+    }
     let mut body = vec![0u8; content_length.min(64 << 20)];
     reader.read_exact(&mut body)?;
     let mut parts = request_line.split_whitespace();
     let method = parts.next().unwrap_or("").to_string();
     let target = parts.next().unwrap_or("").to_string();
+    // Proxy requests carry an absolute URL; CONNECT carries `host:port`.
+    let via_proxy = method == "CONNECT" || target.starts_with("http://");
+    let (host, target) = if method == "CONNECT" {
+        (target.clone(), String::new())
+    } else if let Some(rest) = target.strip_prefix("http://") {
+        let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        (host.to_string(), path.to_string())
+    } else {
+        (own_host.to_string(), target)
+    };
     let path = target.split(['?', '#']).next().unwrap_or("").to_string();
     requests.lock().unwrap().push(RecordedRequest {
         method: method.clone(),
+        host: host.clone(),
         path: path.clone(),
         body_bytes: body.len(),
+        body: body.clone(),
+        via_proxy,
     });
+    if offline {
+        return Ok(());
+    }
+    if host != own_host {
+        write!(stream, "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")?;
+        return stream.flush();
+    }
     let file = path.strip_prefix(SUB_PATH).map(|rel| {
         let rel = if rel.is_empty() { "index.html" } else { rel };
         root.join(rel)
@@ -112,22 +150,51 @@ fn serve_one(mut stream: TcpStream, root: &Path, requests: &Mutex<Vec<RecordedRe
     stream.flush()
 }
 
+/// Hosts of Chromium's own background services (component updates, network time, the default
+/// search engine's preconnect). They are the browser's, not the page's, and cannot all be switched
+/// off by flags; the privacy tests allow them but check they carry nothing of the dataset.
+pub const BROWSER_SERVICE_DOMAINS: &[&str] = &["googleapis.com", "google.com", "gvt1.com", "duckduckgo.com"];
+
+impl RecordedRequest {
+    pub fn is_browser_service(&self) -> bool {
+        let host = self.host.split(':').next().unwrap_or("");
+        BROWSER_SERVICE_DOMAINS.iter().any(|d| host == *d || host.ends_with(&format!(".{d}")))
+    }
+}
+
 impl StaticServer {
     pub fn start(root: PathBuf) -> StaticServer {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let requests = Arc::new(Mutex::new(Vec::new()));
+        let offline = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let recorded = requests.clone();
+        let offline_flag = offline.clone();
+        let own_host = format!("127.0.0.1:{port}");
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let root = root.clone();
                 let recorded = recorded.clone();
+                let own_host = own_host.clone();
+                let offline = offline_flag.load(std::sync::atomic::Ordering::SeqCst);
                 std::thread::spawn(move || {
-                    let _ = serve_one(stream, &root, &recorded);
+                    let _ = serve_one(stream, &root, &recorded, &own_host, offline);
                 });
             }
         });
-        StaticServer { port, requests }
+        StaticServer { port, requests, offline }
+    }
+
+    pub fn own_host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    pub fn set_offline(&self, offline: bool) {
+        self.offline.store(offline, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn recorded(&self) -> Vec<RecordedRequest> {
+        self.requests.lock().unwrap().clone()
     }
 
     pub fn url(&self, query: &str) -> String {
@@ -166,7 +233,9 @@ fn free_port() -> u16 {
 }
 
 impl Browser {
-    pub async fn start() -> Browser {
+    /// Starts Chromium with `server` as its proxy for every origin (loopback included), so the
+    /// server sees every request the page, its workers and its service worker make.
+    pub async fn start(server: &StaticServer) -> Browser {
         let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let port = free_port();
         let driver = Command::new(&chromedriver)
@@ -198,6 +267,11 @@ impl Browser {
             "download.prompt_for_download": false,
         });
         let mut caps = serde_json::Map::new();
+        // ChromeDriver starts Chromium with --no-proxy-server unless the session asks for a proxy.
+        caps.insert(
+            "proxy".into(),
+            serde_json::json!({ "proxyType": "manual", "httpProxy": format!("127.0.0.1:{}", server.port), "sslProxy": format!("127.0.0.1:{}", server.port), "noProxy": ["<-loopback>"] }),
+        );
         caps.insert(
             "goog:chromeOptions".into(),
             serde_json::json!({ "binary": "/usr/bin/chromium", "args": args, "prefs": prefs }),

@@ -495,6 +495,17 @@ const CASES: &[Case] = &[
         expected: &[at("file.data-missing", V21_DATA[1]).ep(1)],
     },
     Case {
+        rule: "file.data-missing",
+        name: "v3.0: the data file of episode 1 removed (one file per episode)",
+        build: || {
+            let mut f = Fixture::build(&Options { episodes_per_file: 1, ..Options::clean(Version::V3_0, &LENGTHS) });
+            f.remove("data/chunk-000/file-001.parquet");
+            f.into()
+        },
+        // The whole-dataset stats.json is not compared with the data of the other episodes alone.
+        expected: &[at("file.data-missing", "data/chunk-000/file-001.parquet").ep(1)],
+    },
+    Case {
         rule: "file.video-missing",
         name: "episode 1's mp4 removed",
         build: || {
@@ -1260,6 +1271,45 @@ fn a_defect_on_many_frames_is_one_finding_with_a_count_and_the_first_locations()
     let finding = &report.findings[0];
     let episodes: Vec<Option<u64>> = finding.locations.iter().map(|l| l.episode).collect();
     assert_eq!(episodes, [Some(1), Some(2)]);
+}
+
+/// v3.0 reads an episode's rows by their `episode_index`, so a row inside episode 1's
+/// `dataset_from_index..dataset_to_index` range that names episode 7 is not read with episode 1.
+/// The checker finds it by the ranges (`index.episode-index`, located at the row); what follows
+/// from the row being left out of the episode is reported too, and nothing else.
+#[test]
+fn v30_a_row_naming_another_episode_is_found_by_the_episode_ranges() {
+    let mut fixture = v30();
+    fixture.edit_episode(1, "episode_index", |frame, _, v| if frame == 3 { 7.0 } else { v });
+    let report = run(fixture.into());
+    let found: Vec<&Finding> = report.findings.iter().filter(|f| f.rule == "index.episode-index").collect();
+    assert_eq!(found.len(), 1, "{}", describe(&report.findings));
+    let finding = found[0];
+    assert_eq!(
+        (finding.location.path.as_deref(), finding.location.episode, finding.location.frame),
+        (Some(V30_DATA), Some(1), Some(3))
+    );
+    assert_eq!(finding.location.feature.as_deref(), Some("episode_index"));
+    assert_eq!(
+        finding.message,
+        "expected episode_index 1 at global index 15 (episode 1 holds rows [12, 27) by the episode metadata), found 7"
+    );
+    // Read by its episode_index, episode 1 is one row short with a hole at frame 3; the stored
+    // whole-dataset stats (over every row) include the row no episode has.
+    let consequences = [
+        "index.episode-index",
+        "episode.length",
+        "index.frame-index",
+        "index.global-index",
+        "time.gap",
+        "stats.consistent",
+    ];
+    for finding in &report.findings {
+        assert!(consequences.contains(&finding.rule.as_str()), "{}", describe(&report.findings));
+        if finding.rule != "stats.consistent" {
+            assert_eq!(finding.location.episode, Some(1), "{}", describe(&report.findings));
+        }
+    }
 }
 
 /// The repository's example profile against the shared `v21_so101_video` dataset: the dataset

@@ -478,6 +478,10 @@ async fn check_data(
         match ParquetFile::open(file.source.clone(), path).await {
             Ok(parquet) => {
                 let columns = super::frames::check_schema(&parquet, dataset, findings);
+                if dataset.version.is_v3() && ["index", "episode_index"].iter().all(|c| columns.iter().any(|r| r == c))
+                {
+                    super::frames::check_episode_index_in_ranges(&parquet, dataset, findings).await;
+                }
                 readable.insert(path.clone(), columns);
             }
             Err(e) => findings.add(

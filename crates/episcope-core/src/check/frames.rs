@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use arrow_schema::DataType;
 
 use super::finding::{Findings, Location};
+use crate::columns::flatten_numeric;
 use crate::lerobot::info::FeatureKind;
 use crate::lerobot::{Dataset, Episode, EpisodeFrames};
 use crate::parquet_io::ParquetFile;
@@ -253,6 +254,54 @@ pub fn check_schema(parquet: &ParquetFile, dataset: &Dataset, findings: &mut Fin
         }
     }
     readable
+}
+
+/// v3.0: every row of an episode's `dataset_from_index..dataset_to_index` range (by the `index`
+/// column) must name that episode in `episode_index`. (Episodes are read by their `episode_index`
+/// value, so a row naming another episode would otherwise only make its episode look short.)
+pub async fn check_episode_index_in_ranges(parquet: &ParquetFile, dataset: &Dataset, findings: &mut Findings) {
+    let path = parquet.path();
+    // (from, to, episode) of the episodes stored in this file, by range start.
+    let mut ranges: Vec<(u64, u64, u64)> = dataset
+        .episodes
+        .iter()
+        .filter(|e| e.data_file.as_deref() == Some(path))
+        .filter_map(|e| Some((e.dataset_from_index?, e.dataset_to_index?, e.index)))
+        .filter(|(from, to, _)| from < to)
+        .collect();
+    if ranges.is_empty() {
+        return;
+    }
+    ranges.sort_unstable();
+    let Ok(batches) = parquet.read(&["index", "episode_index"], None).await else { return };
+    let mut reported = BTreeSet::new();
+    for batch in &batches {
+        let column = |name: &str| batch.column_by_name(name).and_then(|a| flatten_numeric(name, a).ok());
+        let (Some(index), Some(episode_index)) = (column("index"), column("episode_index")) else { return };
+        if index.width != 1 || episode_index.width != 1 {
+            return;
+        }
+        for (&global, &found) in index.values.iter().zip(&episode_index.values) {
+            if !(global >= 0.0 && global.fract() == 0.0) {
+                continue; // Not a row index: the global-index check reports it.
+            }
+            let global = global as u64;
+            let slot = ranges.partition_point(|(from, _, _)| *from <= global);
+            let Some(&(from, to, episode)) = slot.checked_sub(1).map(|i| &ranges[i]) else { continue };
+            if global >= to || found == episode as f64 || !reported.insert(episode) {
+                continue;
+            }
+            findings.add(
+                "index.episode-index",
+                Location::file(path).episode(episode).frame(global - from).feature("episode_index"),
+                format!(
+                    "expected episode_index {episode} at global index {global} (episode {episode} holds rows \
+                     [{from}, {to}) by the episode metadata), found {found}"
+                ),
+                "Write the episode's own index into every row of its range.",
+            );
+        }
+    }
 }
 
 /// The checks of one episode's frames.

@@ -66,8 +66,8 @@ fn one_line(error: &toml::de::Error, text: &str) -> String {
 
 impl Profile {
     pub fn parse(text: &str, path: &str) -> Result<Profile, ProfileError> {
-        let profile: Profile =
-            toml::from_str(text).map_err(|e| ProfileError::Invalid { reason: one_line(&e, text), path: path.into() })?;
+        let profile: Profile = toml::from_str(text)
+            .map_err(|e| ProfileError::Invalid { reason: one_line(&e, text), path: path.into() })?;
         if profile.name.trim().is_empty() {
             return Err(ProfileError::Invalid { reason: "`name` must not be empty".into(), path: path.into() });
         }
