@@ -18,6 +18,10 @@ use crate::source::{ByteSource, SourceError};
 
 /// Footers larger than this are refused before any allocation (real footers are KiBs to a few MiB).
 pub const MAX_FOOTER_BYTES: u64 = 64 * 1024 * 1024;
+/// Schemas nesting deeper than this are refused (LeRobot's deepest columns, lists of lists, nest
+/// 5 levels; the parquet crate builds the schema recursively, so a deeper one could overflow the
+/// stack).
+pub const MAX_SCHEMA_DEPTH: usize = 64;
 /// Column-chunk ranges closer than this are fetched as one request.
 const COALESCE_GAP_BYTES: u64 = 64 * 1024;
 /// Rows per decoded batch.

@@ -40,6 +40,10 @@ impl FormatVersion {
 
 /// Largest number of values one frame of a feature may declare (guards allocations).
 pub const MAX_FEATURE_VALUES: u64 = 1 << 24;
+/// Largest number of labels [`Feature::dimension_labels`] builds (a declared shape of millions of
+/// values would otherwise cost millions of strings; wider features get `name[i]` labels where
+/// their values are read).
+pub const MAX_DIMENSION_LABELS: u64 = 4096;
 
 /// How a feature's values are stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
