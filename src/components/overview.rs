@@ -44,16 +44,21 @@ fn overview_view(state: AppState, o: Overview) -> impl IntoView {
         ("Size", format!("{} · {} files", format_bytes(o.total_size_bytes), o.files.len())),
     ];
     let problems = o.problems.clone();
+    let mut subtitle_parts = Vec::new();
+    if !o.cameras.is_empty() {
+        subtitle_parts.push(format!("cameras: {}", o.cameras.join(", ")));
+    }
+    if !o.stats_files.is_empty() {
+        subtitle_parts.push(format!("stats: {}", o.stats_files.join(", ")));
+    }
+    let subtitle = subtitle_parts.join(" · ");
     let has_problems = !problems.is_empty();
     view! {
         <div class="overview">
             <div class="overview-head">
                 <div>
                     <h1 class="dataset-name">{o.name.clone()}</h1>
-                    <p class="muted">
-                        {o.cameras.join(" · ")}
-                        {(!o.stats_files.is_empty()).then(|| format!(" · stats: {}", o.stats_files.join(", ")))}
-                    </p>
+                    <p class="muted">{subtitle}</p>
                 </div>
                 <button class="secondary" on:click=move |_| state.close()>"Open another dataset"</button>
             </div>
