@@ -1,6 +1,7 @@
 //! Episcope's web app: the Leptos UI (main thread) and the parsing Web Worker, sharing one
 //! message protocol. Untrusted dataset bytes are parsed only in the worker.
 
+pub mod charts;
 pub mod protocol;
 pub mod view_model;
 

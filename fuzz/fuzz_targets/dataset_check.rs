@@ -8,6 +8,8 @@ use episcope_core::check::{self, CheckOptions};
 use episcope_core::DatasetTree;
 use libfuzzer_sys::fuzz_target;
 
+mod common;
+
 const DATA: &[u8] = include_bytes!("../data/v30_state_extra/data/chunk-000/file-000.parquet");
 const EPISODES: &[u8] = include_bytes!("../data/v30_state_extra/meta/episodes/chunk-000/file-000.parquet");
 const TASKS: &[u8] = include_bytes!("../data/v30_state_extra/meta/tasks.parquet");
@@ -15,6 +17,7 @@ const INFO: &[u8] = include_bytes!("../data/v30_state_extra/meta/info.json");
 const STATS: &[u8] = include_bytes!("../data/v30_state_extra/meta/stats.json");
 
 fuzz_target!(|data: &[u8]| {
+    common::let_contained_parquet_panics_unwind();
     let Some((&mode, input)) = data.split_first() else { return };
     let mut files = [
         ("data/chunk-000/file-000.parquet", Bytes::from_static(DATA)),

@@ -9,7 +9,10 @@ use episcope_core::parquet_io::ParquetFile;
 use episcope_core::MemorySource;
 use libfuzzer_sys::fuzz_target;
 
+mod common;
+
 fuzz_target!(|data: &[u8]| {
+    common::let_contained_parquet_panics_unwind();
     let source = Arc::new(MemorySource::new(data.to_vec()));
     pollster::block_on(async {
         let Ok(file) = ParquetFile::open(source, "x.parquet").await else { return };

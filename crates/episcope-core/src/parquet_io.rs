@@ -1,8 +1,10 @@
 //! Parquet over a [`ByteSource`]: the footer first, then only the column chunks of the chosen
 //! columns and row groups, fetched as coalesced byte ranges and decoded to Arrow.
 
+use std::cell::Cell;
 use std::io::Cursor;
 use std::ops::Range;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use arrow_array::RecordBatch;
@@ -78,10 +80,13 @@ impl ParquetFile {
             return Err(ParquetReadError::FooterTooLarge { declared, available, path: path_owned() });
         }
         let meta_bytes = source.read_range(size - 8 - declared..size - 8).await.map_err(read_err)?;
-        let metadata = ParquetMetaDataReader::decode_metadata(&meta_bytes)
-            .map_err(|e| ParquetReadError::Metadata { reason: e.to_string(), path: path_owned() })?;
-        let metadata = ArrowReaderMetadata::try_new(Arc::new(metadata), ArrowReaderOptions::new())
-            .map_err(|e| ParquetReadError::Metadata { reason: e.to_string(), path: path_owned() })?;
+        let metadata_err = |reason: String| ParquetReadError::Metadata { reason, path: path_owned() };
+        let metadata = contain(metadata_err, || {
+            let metadata =
+                ParquetMetaDataReader::decode_metadata(&meta_bytes).map_err(|e| metadata_err(e.to_string()))?;
+            ArrowReaderMetadata::try_new(Arc::new(metadata), ArrowReaderOptions::new())
+                .map_err(|e| metadata_err(e.to_string()))
+        })?;
         Ok(Self { source, path: path.to_string(), metadata })
     }
 
@@ -171,15 +176,16 @@ impl ParquetFile {
             }
         }
         let fetched = self.fetch(coalesce(ranges)).await?;
-        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(fetched, self.metadata.clone())
-            .with_projection(mask)
-            .with_row_groups(row_groups)
-            .with_batch_size(BATCH_ROWS)
-            .build()
-            .map_err(|e| ParquetReadError::Decode { reason: e.to_string(), path: self.path.clone() })?;
-        reader
-            .map(|batch| batch.map_err(|e| ParquetReadError::Decode { reason: e.to_string(), path: self.path.clone() }))
-            .collect()
+        let decode_err = |reason: String| ParquetReadError::Decode { reason, path: self.path.clone() };
+        contain(decode_err, || {
+            let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(fetched, self.metadata.clone())
+                .with_projection(mask)
+                .with_row_groups(row_groups)
+                .with_batch_size(BATCH_ROWS)
+                .build()
+                .map_err(|e| decode_err(e.to_string()))?;
+            reader.map(|batch| batch.map_err(|e| decode_err(e.to_string()))).collect()
+        })
     }
 
     async fn fetch(&self, ranges: Vec<Range<u64>>) -> Result<PrefetchedRanges, ParquetReadError> {
@@ -195,6 +201,48 @@ impl ParquetFile {
         }
         Ok(PrefetchedRanges { size: self.source.size(), chunks })
     }
+}
+
+thread_local! {
+    /// How many [`contain`] calls are running on this thread.
+    static CONTAINED_DEPTH: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Whether this thread is running the parquet decoder under a guard that turns its panics into
+/// errors. A panic hook can use it to stay quiet (or, in the fuzz targets, not abort) for a panic
+/// that [`ParquetFile`] catches and reports as [`ParquetReadError::Metadata`] or
+/// [`ParquetReadError::Decode`].
+pub fn in_contained_decoder() -> bool {
+    CONTAINED_DEPTH.with(|depth| depth.get() > 0)
+}
+
+/// Runs the third-party parquet decoder on untrusted bytes, turning a panic into an error.
+///
+/// The `parquet` crate still panics on some malformed input (for example an RLE run header that is a
+/// varint of more than 10 bytes: `assert!` in `BitReader::get_vlq_int`, found by `fuzz/`'s
+/// `parquet_reader` target). Where panics unwind (native builds, tests) this makes such a file a
+/// read error like any other; under `panic = "abort"` (the web app's release build) the panic
+/// still aborts.
+fn contain<T>(
+    error: impl Fn(String) -> ParquetReadError,
+    decode: impl FnOnce() -> Result<T, ParquetReadError>,
+) -> Result<T, ParquetReadError> {
+    struct Depth;
+    impl Drop for Depth {
+        fn drop(&mut self) {
+            CONTAINED_DEPTH.with(|depth| depth.set(depth.get().saturating_sub(1)));
+        }
+    }
+    CONTAINED_DEPTH.with(|depth| depth.set(depth.get() + 1));
+    let _depth = Depth;
+    catch_unwind(AssertUnwindSafe(decode)).unwrap_or_else(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        Err(error(format!("the parquet decoder failed on malformed data: {message}")))
+    })
 }
 
 /// Sorts ranges and merges those that overlap or lie within [`COALESCE_GAP_BYTES`] of each other.

@@ -1,0 +1,3 @@
+//! Chart logic and drawing (plotters); never imports Leptos.
+
+pub mod decimate;
