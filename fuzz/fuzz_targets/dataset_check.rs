@@ -17,7 +17,7 @@ const INFO: &[u8] = include_bytes!("../data/v30_state_extra/meta/info.json");
 const STATS: &[u8] = include_bytes!("../data/v30_state_extra/meta/stats.json");
 
 fuzz_target!(|data: &[u8]| {
-    common::let_contained_parquet_panics_unwind();
+    common::contain_parquet_panics("dataset_check", data);
     let Some((&mode, input)) = data.split_first() else { return };
     let mut files = [
         ("data/chunk-000/file-000.parquet", Bytes::from_static(DATA)),

@@ -12,7 +12,7 @@ use libfuzzer_sys::fuzz_target;
 mod common;
 
 fuzz_target!(|data: &[u8]| {
-    common::let_contained_parquet_panics_unwind();
+    common::contain_parquet_panics("parquet_reader", data);
     let source = Arc::new(MemorySource::new(data.to_vec()));
     pollster::block_on(async {
         let Ok(file) = ParquetFile::open(source, "x.parquet").await else { return };

@@ -16,7 +16,17 @@ pub enum ColumnError {
     NotNumeric { column: String, data_type: String },
     #[error("column `{column}` has rows of different lengths ({first} and {other} values)")]
     RaggedRows { column: String, first: usize, other: usize },
+    #[error(
+        "column `{column}` would flatten to {rows} rows of {width} values, its null rows filled with NaN: more than \
+         Episcope holds"
+    )]
+    TooLarge { column: String, rows: usize, width: usize },
 }
+
+/// Null list rows are filled with NaN: a column may flatten to at most this many values more than
+/// it holds (a few values of one very wide row and many null rows would otherwise cost
+/// rows × width).
+pub const MAX_NULL_FILL_VALUES: usize = 1 << 26;
 
 /// A column flattened to `rows × width` values, row-major (`values[row * width + dim]`).
 #[derive(Debug, Clone, PartialEq)]
@@ -135,7 +145,11 @@ fn flatten_list<O: OffsetSizeTrait>(
     let width = per_row * inner.width;
     // Null rows hold no values: rebuild row by row, filling them with NaN.
     if list.null_count() > 0 {
-        let mut values = Vec::with_capacity(rows * width);
+        let total = rows
+            .checked_mul(width)
+            .filter(|&total| total <= inner.values.len().saturating_add(MAX_NULL_FILL_VALUES))
+            .ok_or_else(|| ColumnError::TooLarge { column: column.to_string(), rows, width })?;
+        let mut values = Vec::with_capacity(total);
         let mut cursor = 0;
         for row in 0..rows {
             if list.is_null(row) {

@@ -8,6 +8,7 @@ pub mod lerobot;
 pub mod mp4;
 pub mod parquet_io;
 pub mod source;
+pub mod stats;
 pub mod tree;
 
 pub use source::{ByteSource, MemorySource, SourceError};

@@ -12,6 +12,7 @@ use arrow_schema::SchemaRef;
 use bytes::Bytes;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ProjectionMask;
+use parquet::basic::Compression;
 use parquet::file::metadata::{FooterTail, ParquetMetaData, ParquetMetaDataReader};
 use parquet::file::reader::{ChunkReader, Length};
 use parquet::file::statistics::Statistics;
@@ -24,6 +25,12 @@ pub const MAX_FOOTER_BYTES: u64 = 64 * 1024 * 1024;
 /// 5 levels; the parquet crate builds the schema recursively, so a deeper one could overflow the
 /// stack).
 pub const MAX_SCHEMA_DEPTH: usize = 64;
+/// Pages declaring more uncompressed bytes than this are refused: the parquet crate reserves (and
+/// for Snappy zero-fills) the declared size before decompressing (real pages are KiBs to MiBs).
+pub const MAX_PAGE_BYTES: u64 = 256 * 1024 * 1024;
+/// Nesting depth up to which Thrift structures of page headers are walked (the parquet crate's own
+/// skip depth).
+const MAX_THRIFT_DEPTH: u32 = 64;
 /// Column-chunk ranges closer than this are fetched as one request.
 const COALESCE_GAP_BYTES: u64 = 64 * 1024;
 /// Rows per decoded batch.
@@ -81,6 +88,12 @@ impl ParquetFile {
         }
         let meta_bytes = source.read_range(size - 8 - declared..size - 8).await.map_err(read_err)?;
         let metadata_err = |reason: String| ParquetReadError::Metadata { reason, path: path_owned() };
+        // The parquet crate builds the schema tree recursively: a deep one would overflow the stack.
+        if let Some(depth) = schema_depth(&meta_bytes).filter(|&d| d > MAX_SCHEMA_DEPTH) {
+            return Err(metadata_err(format!(
+                "the schema nests {depth} levels deep, more than the {MAX_SCHEMA_DEPTH} Episcope reads"
+            )));
+        }
         let metadata = contain(metadata_err, || {
             let metadata =
                 ParquetMetaDataReader::decode_metadata(&meta_bytes).map_err(|e| metadata_err(e.to_string()))?;
@@ -153,7 +166,10 @@ impl ParquetFile {
         let mask = ProjectionMask::roots(descr, roots.iter().copied());
         let size = self.source.size();
         let mut ranges = Vec::new();
+        let mut chunks: Vec<(Range<u64>, Compression)> = Vec::new();
+        let mut declared_rows = 0u64;
         for &rg in &row_groups {
+            declared_rows = declared_rows.saturating_add(self.metadata().row_groups()[rg].num_rows().max(0) as u64);
             let rg_meta = &self.metadata().row_groups()[rg];
             for leaf in 0..descr.num_columns() {
                 if !roots.contains(&descr.get_column_root_idx(leaf)) {
@@ -172,11 +188,15 @@ impl ParquetFile {
                     reason: format!("column chunk {start}+{len} lies outside the file ({size} bytes)"),
                     path: self.path.clone(),
                 })?;
+                chunks.push((range.clone(), chunk.compression()));
                 ranges.push(range);
             }
         }
         let fetched = self.fetch(coalesce(ranges)).await?;
         let decode_err = |reason: String| ParquetReadError::Decode { reason, path: self.path.clone() };
+        for (range, codec) in chunks {
+            check_pages(&fetched, range, codec).map_err(decode_err)?;
+        }
         contain(decode_err, || {
             let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(fetched, self.metadata.clone())
                 .with_projection(mask)
@@ -184,7 +204,21 @@ impl ParquetFile {
                 .with_batch_size(BATCH_ROWS)
                 .build()
                 .map_err(|e| decode_err(e.to_string()))?;
-            reader.map(|batch| batch.map_err(|e| decode_err(e.to_string()))).collect()
+            // The reader decodes pages until they run out, whatever the footer says, and a page
+            // may declare (and run-length encode) far more rows than the footer.
+            let mut batches = Vec::new();
+            let mut rows = 0u64;
+            for batch in reader {
+                let batch = batch.map_err(|e| decode_err(e.to_string()))?;
+                rows = rows.saturating_add(batch.num_rows() as u64);
+                if rows > declared_rows {
+                    return Err(decode_err(format!(
+                        "the pages hold more rows than the {declared_rows} the footer declares"
+                    )));
+                }
+                batches.push(batch);
+            }
+            Ok(batches)
         })
     }
 
@@ -258,6 +292,286 @@ pub fn coalesce(mut ranges: Vec<Range<u64>>) -> Vec<Range<u64>> {
         }
     }
     merged
+}
+
+/// Checks the page headers of one fetched column chunk before the parquet crate decodes them: the
+/// crate allocates what a header declares (the uncompressed size, a dictionary's value count)
+/// before finding out the page holds less. Returns why a page is refused.
+fn check_pages(fetched: &PrefetchedRanges, range: Range<u64>, codec: Compression) -> Result<(), String> {
+    let chunk = fetched.slice_from(range.start).map_err(|e| e.to_string())?;
+    let len = usize::try_from(range.end - range.start).map_err(|e| e.to_string())?;
+    let chunk = chunk.get(..len).ok_or_else(|| format!("column chunk at byte {} was not fetched", range.start))?;
+    // Most bytes one compressed byte can expand to (Snappy: 64 bytes from a 3-byte copy; LZ4: a
+    // 255-byte run per length byte; deflate: 1032). Uncompressed pages are used as they are.
+    let expansion = match codec {
+        Compression::UNCOMPRESSED => None,
+        Compression::SNAPPY => Some(22),
+        Compression::LZ4 | Compression::LZ4_RAW => Some(256),
+        _ => Some(1032),
+    };
+    let mut at = 0usize;
+    while at < chunk.len() {
+        let offset = range.start + at as u64;
+        let mut header = Compact { bytes: &chunk[at..], pos: 0 };
+        // A header this walk cannot read, the parquet crate cannot either (the walk follows its
+        // reading): it reports the page when it gets there, allocating nothing for it.
+        let Ok(page) = header.page_header() else { break };
+        let negative = [page.uncompressed, page.compressed, page.dictionary_values.unwrap_or(0)].iter().any(|&v| v < 0);
+        if negative {
+            return Err(format!("malformed page header at byte {offset} (a negative size)"));
+        }
+        let (uncompressed, compressed) = (page.uncompressed as u64, page.compressed as u64);
+        if let Some(expansion) = expansion {
+            let limit = compressed.saturating_mul(expansion).saturating_add(1024).min(MAX_PAGE_BYTES);
+            if uncompressed > limit {
+                return Err(format!(
+                    "the page at byte {offset} declares {uncompressed} uncompressed bytes, more than its {compressed} \
+                     {codec}-compressed bytes can hold"
+                ));
+            }
+        }
+        // Every dictionary value takes at least one byte (dictionaries are plain-encoded) of what
+        // the page decodes to: its uncompressed bytes, or its bytes as they are without a codec.
+        let decoded = if expansion.is_some() { uncompressed } else { compressed };
+        if let Some(values) = page.dictionary_values.map(|v| v as u64).filter(|&v| v > decoded) {
+            return Err(format!("the dictionary page at byte {offset} declares {values} values in {decoded} bytes"));
+        }
+        let end = at.saturating_add(header.pos).saturating_add(compressed as usize);
+        if end > chunk.len() {
+            return Err(format!(
+                "the page at byte {offset} ({compressed} bytes) runs past the end of its column chunk at byte {}",
+                range.end
+            ));
+        }
+        at = end;
+    }
+    Ok(())
+}
+
+/// The nesting depth of the schema in a footer (groups enclosing the deepest column, the root
+/// included), counted without building it; `None` when the footer cannot be walked (the parquet
+/// crate then reports why).
+fn schema_depth(footer: &[u8]) -> Option<usize> {
+    let mut thrift = Compact { bytes: footer, pos: 0 };
+    let mut last = 0;
+    // FileMetaData: field 2 is the schema, a depth-first list of elements with `num_children`.
+    while let Some((id, kind)) = thrift.field(&mut last).ok()? {
+        if (id, kind) != (2, LIST) {
+            thrift.skip(kind, MAX_THRIFT_DEPTH).ok()?;
+            continue;
+        }
+        let (count, element) = thrift.list_header().ok()?;
+        if element != STRUCT {
+            return None;
+        }
+        // Children still to come of each open group, outermost first (at most one entry per
+        // element read, so bounded by the footer's size).
+        let mut open: Vec<i32> = Vec::new();
+        let mut deepest = 0;
+        for _ in 0..count {
+            while open.last() == Some(&0) {
+                open.pop();
+            }
+            if let Some(remaining) = open.last_mut() {
+                *remaining -= 1;
+            }
+            let children = thrift.schema_element_children().ok()?;
+            if children > 0 {
+                open.push(children);
+                deepest = deepest.max(open.len());
+            }
+        }
+        return Some(deepest);
+    }
+    None
+}
+
+const LIST: u8 = 9;
+const STRUCT: u8 = 12;
+
+/// A Thrift structure that cannot be walked: truncated, an unknown type, a length beyond its
+/// bytes, nested too deeply, or a page header without its sizes.
+#[derive(Debug)]
+struct Malformed;
+
+/// The parts of a page header the crate allocates by.
+struct PageSizes {
+    uncompressed: i32,
+    compressed: i32,
+    dictionary_values: Option<i32>,
+}
+
+/// Just enough of the Thrift compact protocol to read page headers and walk a footer's schema
+/// without building anything: every length is checked against the bytes there.
+struct Compact<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl Compact<'_> {
+    fn byte(&mut self) -> Result<u8, Malformed> {
+        let byte = *self.bytes.get(self.pos).ok_or(Malformed)?;
+        self.pos += 1;
+        Ok(byte)
+    }
+
+    fn advance(&mut self, n: u64) -> Result<(), Malformed> {
+        let rest = (self.bytes.len() - self.pos) as u64;
+        if n > rest {
+            return Err(Malformed);
+        }
+        self.pos += n as usize;
+        Ok(())
+    }
+
+    /// A varint; like the parquet crate, of any length (bits past 64 are dropped).
+    fn varint(&mut self) -> Result<u64, Malformed> {
+        let mut value = 0u64;
+        let mut shift = 0u32;
+        loop {
+            let byte = self.byte()?;
+            value |= u64::from(byte & 0x7f).checked_shl(shift).unwrap_or(0);
+            if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+            shift = shift.saturating_add(7);
+        }
+    }
+
+    fn zigzag(&mut self) -> Result<i64, Malformed> {
+        let value = self.varint()?;
+        Ok((value >> 1) as i64 ^ -((value & 1) as i64))
+    }
+
+    /// An i32, truncated from the varint as the parquet crate reads it.
+    fn i32(&mut self) -> Result<i32, Malformed> {
+        Ok(self.zigzag()? as i32)
+    }
+
+    /// The next field of a struct (id, type), `None` at its end (a type of 0, as the parquet crate
+    /// reads it).
+    fn field(&mut self, last: &mut i16) -> Result<Option<(i16, u8)>, Malformed> {
+        let byte = self.byte()?;
+        if byte & 0x0f == 0 {
+            return Ok(None);
+        }
+        let delta = i16::from(byte >> 4);
+        let id = if delta == 0 {
+            self.zigzag()? as i16 // truncated, as the parquet crate reads it
+        } else {
+            last.checked_add(delta).ok_or(Malformed)?
+        };
+        *last = id;
+        Ok(Some((id, byte & 0x0f)))
+    }
+
+    /// A list or set header: (element count, element type).
+    fn list_header(&mut self) -> Result<(u64, u8), Malformed> {
+        let byte = self.byte()?;
+        if byte == 0 {
+            return Ok((0, 3)); // an empty list some writers write with element type 0
+        }
+        let count = match byte >> 4 {
+            15 => self.varint()?,
+            short => u64::from(short),
+        };
+        // Every element takes at least one byte.
+        if count > (self.bytes.len() - self.pos) as u64 {
+            return Err(Malformed);
+        }
+        Ok((count, byte & 0x0f))
+    }
+
+    fn skip(&mut self, kind: u8, depth: u32) -> Result<(), Malformed> {
+        let depth = depth.checked_sub(1).ok_or(Malformed)?;
+        match kind {
+            1 | 2 => Ok(()), // a bool field: the value is its type
+            3 => self.advance(1),
+            4..=6 => self.varint().map(drop),
+            7 => self.advance(8),
+            8 => {
+                let len = self.varint()?;
+                self.advance(len)
+            }
+            9 | 10 => {
+                let (count, element) = self.list_header()?;
+                (0..count).try_for_each(|_| self.skip_element(element, depth))
+            }
+            11 => {
+                let count = self.varint()?;
+                if count == 0 {
+                    return Ok(());
+                }
+                if count > (self.bytes.len() - self.pos) as u64 {
+                    return Err(Malformed);
+                }
+                let kinds = self.byte()?;
+                (0..count).try_for_each(|_| {
+                    self.skip_element(kinds >> 4, depth)?;
+                    self.skip_element(kinds & 0x0f, depth)
+                })
+            }
+            12 => {
+                let mut last = 0;
+                while let Some((_, kind)) = self.field(&mut last)? {
+                    self.skip(kind, depth)?;
+                }
+                Ok(())
+            }
+            13 => self.advance(16),
+            _ => Err(Malformed),
+        }
+    }
+
+    /// Skips a list, set or map element. (Bool elements take a byte by the Thrift spec, but the
+    /// parquet crate skips none, and it is the crate's reading this walk has to follow.)
+    fn skip_element(&mut self, kind: u8, depth: u32) -> Result<(), Malformed> {
+        match kind {
+            0 => Err(Malformed),
+            _ => self.skip(kind, depth),
+        }
+    }
+
+    /// A `PageHeader`: fields 1 `type`, 2 `uncompressed_page_size`, 3 `compressed_page_size`, 7
+    /// `dictionary_page_header` (whose field 1 is `num_values`).
+    fn page_header(&mut self) -> Result<PageSizes, Malformed> {
+        let (mut uncompressed, mut compressed, mut dictionary_values) = (None, None, None);
+        let mut last = 0;
+        while let Some((id, kind)) = self.field(&mut last)? {
+            match (id, kind) {
+                (2, 5) => uncompressed = Some(self.i32()?),
+                (3, 5) => compressed = Some(self.i32()?),
+                (7, STRUCT) => {
+                    let mut last = 0;
+                    while let Some((id, kind)) = self.field(&mut last)? {
+                        match (id, kind) {
+                            (1, 5) => dictionary_values = Some(self.i32()?),
+                            _ => self.skip(kind, MAX_THRIFT_DEPTH)?,
+                        }
+                    }
+                }
+                _ => self.skip(kind, MAX_THRIFT_DEPTH)?,
+            }
+        }
+        Ok(PageSizes {
+            uncompressed: uncompressed.ok_or(Malformed)?,
+            compressed: compressed.ok_or(Malformed)?,
+            dictionary_values,
+        })
+    }
+
+    /// A `SchemaElement`'s `num_children` (field 5; 0 for a column).
+    fn schema_element_children(&mut self) -> Result<i32, Malformed> {
+        let mut children = 0;
+        let mut last = 0;
+        while let Some((id, kind)) = self.field(&mut last)? {
+            match (id, kind) {
+                (5, 5) => children = self.i32()?,
+                _ => self.skip(kind, MAX_THRIFT_DEPTH)?,
+            }
+        }
+        Ok(children)
+    }
 }
 
 /// The byte ranges fetched for one read, served to the synchronous parquet decoder.

@@ -108,6 +108,7 @@ fn problem_fix(rule: &str) -> &'static str {
             "Restore the file from the original recording or upload, or remove the episode and renumber."
         }
         "file.misplaced" => "Move the file to the path data_path gives, or fix data_path.",
+        "meta.path-template" => "Write the template as a path inside the dataset folder (no `..`, no leading `/`).",
         "meta.key-type" => "Write the value with the type the LeRobot format expects.",
         "episode.duplicate" => "Keep one entry per episode in the episode metadata.",
         "file.parquet-corrupt" => "Re-export the file from the source data; check the copy is complete.",
@@ -434,7 +435,7 @@ fn check_episodes(tree: &DatasetTree, dataset: &Dataset, findings: &mut Findings
                     Location::file(meta).episode(episode.index),
                     format!(
                         "expected rows [{expected_from}, {}) for episode {} of length {}, found [{from}, {to})",
-                        expected_from + episode.length,
+                        expected_from.saturating_add(episode.length),
                         episode.index,
                         episode.length
                     ),

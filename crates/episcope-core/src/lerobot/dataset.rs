@@ -14,7 +14,7 @@ use super::info::{FormatVersion, Info, InfoError};
 use super::template::{fill, TemplateValue};
 use crate::columns::flatten_numeric;
 use crate::parquet_io::{ParquetFile, ParquetReadError};
-use crate::tree::{DatasetTree, ReadFileError};
+use crate::tree::{normalize_path, DatasetTree, PathError, ReadFileError};
 
 /// Metadata files larger than this are refused (real ones are KiBs to tens of MiB).
 pub const MAX_META_JSON_BYTES: u64 = 256 * 1024 * 1024;
@@ -125,8 +125,9 @@ impl Dataset {
         self.info.fps.filter(|f| f.is_finite() && *f > 0.0).unwrap_or(1.0)
     }
 
+    /// The sum of episode lengths (saturating: lengths come from files).
     pub fn frames_found(&self) -> u64 {
-        self.episodes.iter().map(|e| e.length).sum()
+        self.episodes.iter().fold(0u64, |sum, e| sum.saturating_add(e.length))
     }
 }
 
@@ -249,6 +250,15 @@ fn parse_jsonl(text: &[u8], path: &str, problems: &mut Vec<Problem>) -> Vec<(usi
 
 async fn read_meta(tree: &DatasetTree, path: &str, problems: &mut Vec<Problem>) -> Option<bytes::Bytes> {
     match tree.read_all(path, MAX_META_JSON_BYTES).await {
+        Ok(bytes) if bytes.is_empty() => {
+            problems.push(Problem {
+                rule: "meta.unreadable".into(),
+                episode: None,
+                path: path.to_string(),
+                message: "file is empty (0 bytes)".into(),
+            });
+            None
+        }
         Ok(bytes) => Some(bytes),
         Err(ReadFileError::Missing { .. }) => {
             problems.push(Problem {
@@ -541,6 +551,7 @@ async fn read_episodes_v3(
         return Vec::new();
     }
     let video_keys: Vec<String> = info.video_features().map(|f| f.name.clone()).collect();
+    let (mut data_path_refused, mut video_path_refused) = (false, false);
     let mut episodes = Vec::new();
     for (done, path) in files.iter().enumerate() {
         progress(Progress { stage: "episodes".into(), done: done as u64, total: files.len() as u64 });
@@ -640,25 +651,30 @@ async fn read_episodes_v3(
                     continue;
                 };
                 let data_file = match (chunk[row], file_index[row], info.data_path.as_deref()) {
-                    (Some(c), Some(f), Some(template)) => {
-                        fill(template, &[("chunk_index", TemplateValue::Int(c)), ("file_index", TemplateValue::Int(f))])
-                            .ok()
-                    }
+                    (Some(c), Some(f), Some(template)) => template_path(
+                        template,
+                        "data_path",
+                        &[("chunk_index", TemplateValue::Int(c)), ("file_index", TemplateValue::Int(f))],
+                        &mut data_path_refused,
+                        problems,
+                    ),
                     _ => None,
                 };
                 let episode_videos = videos
                     .iter()
                     .filter_map(|(key, vc, vf, vfrom, vto)| {
                         let template = info.video_path.as_deref()?;
-                        let path = fill(
+                        let path = template_path(
                             template,
+                            "video_path",
                             &[
                                 ("video_key", TemplateValue::Str(key)),
                                 ("chunk_index", TemplateValue::Int(vc[row]?)),
                                 ("file_index", TemplateValue::Int(vf[row]?)),
                             ],
-                        )
-                        .ok()?;
+                            &mut video_path_refused,
+                            problems,
+                        )?;
                         Some(EpisodeVideo {
                             feature: key.clone(),
                             path,
@@ -696,6 +712,7 @@ fn locate_files(
     let by_index: BTreeMap<u64, &String> =
         data_files.iter().filter_map(|p| episode_index_from_file_name(p).map(|i| (i, p))).collect();
     let mut missing_data: Vec<(u64, String)> = Vec::new();
+    let (mut data_path_refused, mut video_path_refused) = (false, false);
     for episode in episodes.iter_mut() {
         if !version.is_v3() {
             let chunk = episode_chunk(info, episode.index);
@@ -706,19 +723,25 @@ fn locate_files(
                     ("episode_chunk", TemplateValue::Int(chunk)),
                     ("episode_index", TemplateValue::Int(episode.index)),
                 ];
-                episode.data_file = info.data_path.as_deref().and_then(|t| fill(t, &values).ok());
+                episode.data_file = info
+                    .data_path
+                    .as_deref()
+                    .and_then(|t| template_path(t, "data_path", &values, &mut data_path_refused, problems));
             }
             if let Some(video_template) = info.video_path.as_deref().filter(|_| episode.videos.is_empty()) {
                 for feature in info.video_features() {
-                    let path = fill(
+                    let path = template_path(
                         video_template,
+                        "video_path",
                         &[
                             ("episode_chunk", TemplateValue::Int(chunk)),
                             ("video_key", TemplateValue::Str(&feature.name)),
                             ("episode_index", TemplateValue::Int(episode.index)),
                         ],
+                        &mut video_path_refused,
+                        problems,
                     );
-                    if let Ok(path) = path {
+                    if let Some(path) = path {
                         episode.videos.push(EpisodeVideo {
                             feature: feature.name.clone(),
                             path,
@@ -767,6 +790,33 @@ fn locate_files(
         }
     }
     report_grouped(problems, missing_videos, "file.video-missing", "video file is missing for episode");
+}
+
+/// Fills the path template `key` of info.json and normalises the result to a path of the tree. A
+/// path that would leave the dataset folder (`..`, absolute, a drive) is not followed: the first
+/// such path of each template is a `meta.path-template` problem (`refused` remembers it).
+fn template_path(
+    template: &str,
+    key: &str,
+    values: &[(&str, TemplateValue<'_>)],
+    refused: &mut bool,
+    problems: &mut Vec<Problem>,
+) -> Option<String> {
+    let filled = fill(template, values).ok()?;
+    let why = match normalize_path(&filled) {
+        Ok(path) => return Some(path),
+        Err(PathError::Escapes { .. }) => "a path outside the dataset folder",
+        Err(PathError::Empty) => "an empty path",
+    };
+    if !std::mem::replace(refused, true) {
+        problems.push(Problem {
+            rule: "meta.path-template".into(),
+            episode: None,
+            path: "meta/info.json".into(),
+            message: format!("`{key}` template `{template}` gives `{filled}`, {why}; it is not followed"),
+        });
+    }
+    None
 }
 
 /// One problem per missing file, but at most 20 listed; the rest summarised in one line.

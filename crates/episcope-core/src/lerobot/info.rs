@@ -79,12 +79,13 @@ impl Feature {
         self.shape.iter().try_fold(1u64, |acc, &d| acc.checked_mul(d)).unwrap_or(u64::MAX)
     }
 
-    /// One label per flattened dimension: the declared name when `names` has one per value,
-    /// `axis[i,j]` style labels when `names` names the axes, else `name[i]`.
+    /// One label per flattened dimension, for the first [`MAX_DIMENSION_LABELS`] dimensions: the
+    /// declared name when `names` has one per value, `name[i,j]` style labels otherwise.
     pub fn dimension_labels(&self) -> Vec<String> {
-        let count = self.values_per_frame().min(MAX_FEATURE_VALUES) as usize;
-        if self.names.len() == count {
-            return self.names.clone();
+        let values = self.values_per_frame();
+        let count = values.min(MAX_DIMENSION_LABELS) as usize;
+        if self.names.len() as u64 == values {
+            return self.names.iter().take(count).cloned().collect();
         }
         if count == 1 {
             return vec![self.name.clone()];

@@ -288,6 +288,9 @@ const NON_STANDARD_JSON: &str =
 async fn read_episodes_jsonl(tree: &DatasetTree, path: &str, out: &mut StoredStats) {
     let mut problems = FileProblems::new(path);
     if let Some(bytes) = read_stats_file(tree, path, &mut problems).await {
+        if bytes.is_empty() {
+            problems.push("file is empty (0 bytes)".to_string());
+        }
         let mut non_standard_lines = Vec::new();
         let mut read_any = false;
         for (line_no, line) in bytes.split(|&b| b == b'\n').enumerate() {
