@@ -3,6 +3,7 @@
 
 mod check;
 mod info;
+mod stats;
 
 use std::process::ExitCode;
 
@@ -50,6 +51,15 @@ enum Command {
         #[arg(long)]
         no_hashes: bool,
     },
+    /// Exact statistics over every frame: per feature dimension min, max, mean, std, quantiles,
+    /// non-finite counts; episode lengths; frames and hours per task.
+    Stats {
+        /// The dataset folder.
+        dir: std::path::PathBuf,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// List the rule catalogue (Markdown table, or JSON with --json).
     Rules {
         #[arg(long)]
@@ -79,6 +89,7 @@ fn main() -> ExitCode {
                     }
                 })
             }
+            Command::Stats { dir, json } => stats::run(&dir, json).map(|()| ExitCode::SUCCESS),
             Command::Rules { json } => check::print_rules(json).map(|()| ExitCode::SUCCESS),
         };
     match outcome {

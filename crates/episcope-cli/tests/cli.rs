@@ -419,3 +419,20 @@ fn rules_lists_every_rule_id() {
     assert_eq!(ids, expected);
     assert!(rules.iter().all(|r| r["why"].as_str().is_some_and(|w| !w.is_empty())));
 }
+
+#[test]
+fn stats_json_gives_exact_statistics_over_every_frame() {
+    let output = episcope(&["stats".as_ref(), shared_dataset("v21_state_extra").as_os_str(), "--json".as_ref()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let stats: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(stats["frames_read"], 990);
+    let frames: Vec<u64> = stats["tasks"].as_array().unwrap().iter().map(|t| t["frames"].as_u64().unwrap()).collect();
+    // Episode 2 switches task half-way; frames follow task_index per frame (numpy over task_index).
+    assert_eq!(frames, [230, 480, 280]);
+    let state = stats["features"].as_array().unwrap().iter().find(|f| f["feature"] == "observation.state").unwrap();
+    assert_eq!(state["dims"].as_array().unwrap().len(), 6);
+    // numpy: pq.read_table(...)['observation.state'] over all 5 files, column 0 min.
+    assert_eq!(state["dims"][0]["min"].as_f64().unwrap(), -45.34266662597656);
+    let table = stdout(&episcope(&["stats".as_ref(), shared_dataset("v21_state_extra").as_os_str()]));
+    assert!(table.contains("shoulder_pan.pos") && table.contains("Pick up the red cube"), "{table}");
+}
