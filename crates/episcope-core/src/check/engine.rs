@@ -76,7 +76,7 @@ pub async fn check_dataset(
                 }
             }
             check_features(&dataset.info, &mut findings);
-            check_episodes(tree, &dataset, &mut findings);
+            check_episodes(&dataset, &mut findings);
             let accumulator = check_data(tree, &dataset, &mut findings, progress).await;
             super::stats::check_stats(tree, &dataset, &accumulator, &mut findings).await;
             super::videos::check_videos(tree, &dataset, &mut findings).await;
@@ -389,7 +389,7 @@ fn check_features(info: &Info, findings: &mut Findings) {
     }
 }
 
-fn check_episodes(tree: &DatasetTree, dataset: &Dataset, findings: &mut Findings) {
+fn check_episodes(dataset: &Dataset, findings: &mut Findings) {
     let meta = if dataset.version.is_v3() { "meta/episodes/" } else { "meta/episodes.jsonl" };
     for (position, episode) in dataset.episodes.iter().enumerate() {
         if episode.index != position as u64 {
@@ -462,7 +462,6 @@ fn check_episodes(tree: &DatasetTree, dataset: &Dataset, findings: &mut Findings
             }
         }
     }
-    let _ = tree;
 }
 
 async fn check_data(

@@ -59,9 +59,7 @@ pub struct Rule {
 
 const ALL: &[FormatVersion] = &[FormatVersion::V2_0, FormatVersion::V2_1, FormatVersion::V3_0];
 const V2: &[FormatVersion] = &[FormatVersion::V2_0, FormatVersion::V2_1];
-const V21: &[FormatVersion] = &[FormatVersion::V2_1];
 const V3: &[FormatVersion] = &[FormatVersion::V3_0];
-const V20_V30: &[FormatVersion] = &[FormatVersion::V2_0, FormatVersion::V3_0];
 
 macro_rules! rules {
     ($( $id:literal, $sev:ident, $fam:ident, $versions:expr, $title:literal, $why:literal; )*) => {
@@ -218,10 +216,6 @@ rules! {
 pub fn rule(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.id == id)
 }
-
-const _: () = {
-    let _ = (V21, V20_V30);
-};
 
 #[cfg(test)]
 mod tests {

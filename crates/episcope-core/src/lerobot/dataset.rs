@@ -199,7 +199,7 @@ pub async fn open_dataset(tree: &DatasetTree, progress: &mut dyn FnMut(Progress)
     let mut episodes = if version.is_v3() {
         read_episodes_v3(tree, &info, &mut stats, &mut problems, progress).await
     } else {
-        read_episodes_v2(tree, &info, &data_files, &mut problems, progress).await
+        read_episodes_v2(tree, &data_files, &mut problems, progress).await
     };
     episodes.sort_by_key(|e| e.index);
     if let Some(dup) = episodes.windows(2).find(|w| w[0].index == w[1].index) {
@@ -431,7 +431,6 @@ fn episode_chunk(info: &Info, index: u64) -> u64 {
 
 async fn read_episodes_v2(
     tree: &DatasetTree,
-    info: &Info,
     data_files: &[String],
     problems: &mut Vec<Problem>,
     progress: &mut dyn FnMut(Progress),
@@ -439,7 +438,7 @@ async fn read_episodes_v2(
     let path = "meta/episodes.jsonl";
     progress(Progress { stage: "episodes".into(), done: 0, total: 1 });
     let Some(text) = read_meta(tree, path, problems).await else {
-        return episodes_from_v2_data_files(tree, info, data_files, problems, progress).await;
+        return episodes_from_v2_data_files(tree, data_files, problems, progress).await;
     };
     let mut episodes = Vec::new();
     for (line, value) in parse_jsonl(&text, path, problems) {
@@ -475,12 +474,10 @@ async fn read_episodes_v2(
 /// and their footers' row counts.
 async fn episodes_from_v2_data_files(
     tree: &DatasetTree,
-    info: &Info,
     data_files: &[String],
     problems: &mut Vec<Problem>,
     progress: &mut dyn FnMut(Progress),
 ) -> Vec<Episode> {
-    let _ = info;
     let mut episodes = Vec::new();
     for (done, path) in data_files.iter().enumerate() {
         progress(Progress {
