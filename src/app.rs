@@ -1,5 +1,5 @@
 //! The app shell: state, opening datasets through the worker, and the page switch between the home
-//! page and a dataset's overview.
+//! page, a dataset's overview and one episode's plots.
 
 use episcope_core::check::Report;
 use episcope_core::lerobot::overview::Overview;
@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
+use crate::components::episode::EpisodePage;
 use crate::components::home::HomePage;
 use crate::components::overview::OverviewPage;
 use crate::components::rules::RulesPage;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub checking: RwSignal<bool>,
     /// The episode a finding pointed at (highlighted in the episode list).
     pub focused_episode: RwSignal<Option<u64>>,
+    /// The episode shown in the episode view (`None`: the overview).
+    pub selected_episode: RwSignal<Option<u64>>,
     pub page: RwSignal<Page>,
 }
 
@@ -75,6 +78,7 @@ impl AppState {
             report: RwSignal::new(None),
             checking: RwSignal::new(false),
             focused_episode: RwSignal::new(None),
+            selected_episode: RwSignal::new(None),
             page: RwSignal::new(Page::Main),
         }
     }
@@ -101,6 +105,7 @@ impl AppState {
 
     /// Scrolls to an episode named by a finding and highlights it.
     pub fn focus_episode(self, episode: u64) {
+        self.selected_episode.set(None);
         self.focused_episode.set(Some(episode));
         if let Some(row) = web_sys::window()
             .and_then(|w| w.document())
@@ -115,6 +120,7 @@ impl AppState {
         self.overview.set(None);
         self.report.set(None);
         self.focused_episode.set(None);
+        self.selected_episode.set(None);
         self.page.set(Page::Main);
         self.example_id.set(None);
         self.error.set(None);
@@ -131,6 +137,7 @@ impl AppState {
                 let auto_check = overview.total_size_bytes <= AUTO_CHECK_MAX_BYTES;
                 self.report.set(None);
                 self.focused_episode.set(None);
+                self.selected_episode.set(None);
                 self.overview.set(Some(*overview));
                 if auto_check {
                     self.run_check();
@@ -246,7 +253,10 @@ pub fn App() -> impl IntoView {
             </Show>
             <Show when=move || state.page.get() == Page::Main>
                 <Show when=move || state.overview.with(Option::is_some) fallback=|| view! { <HomePage/> }>
-                    <OverviewPage/>
+                    {move || match state.selected_episode.get() {
+                        Some(episode) => view! { <EpisodePage episode/> }.into_any(),
+                        None => view! { <OverviewPage/> }.into_any(),
+                    }}
                 </Show>
             </Show>
         </main>

@@ -1,3 +1,4 @@
-//! Chart logic and drawing (plotters); never imports Leptos.
+//! Chart logic and drawing (Canvas 2D through web-sys); never imports Leptos.
 
 pub mod decimate;
+pub mod plot;

@@ -1,6 +1,7 @@
 //! Leptos components: they wire signals to the plain logic in `view_model` and the core.
 
 pub mod conformance;
+pub mod episode;
 pub mod home;
 pub mod overview;
 pub mod rules;

@@ -133,6 +133,10 @@ fn overview_view(state: AppState, o: Overview) -> impl IntoView {
                             let index = e.index;
                             view! {
                             <tr data-testid="episode-row" id=format!("episode-{index}") data-episode=e.index.to_string() data-length=e.length.to_string()
+                                class="clickable" tabindex="0" title="Open this episode's plots"
+                                aria-label=format!("Open episode {index}")
+                                on:click=move |_| state.selected_episode.set(Some(index))
+                                on:keydown=move |ev| if ev.key() == "Enter" { state.selected_episode.set(Some(index)) }
                                 class:focused=move || state.focused_episode.get() == Some(index)>
                                 <td class="num">{e.index}</td>
                                 <td class="num">{e.length}</td>

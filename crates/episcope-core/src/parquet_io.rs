@@ -312,10 +312,12 @@ fn check_pages(fetched: &PrefetchedRanges, range: Range<u64>, codec: Compression
     let mut at = 0usize;
     while at < chunk.len() {
         let offset = range.start + at as u64;
-        let mut header = Compact { bytes: &chunk[at..], pos: 0 };
-        // A header this walk cannot read, the parquet crate cannot either (the walk follows its
-        // reading): it reports the page when it gets there, allocating nothing for it.
-        let Ok(page) = header.page_header() else { break };
+        let mut header = Compact { bytes: &chunk[at..], pos: 0, elements: 0 };
+        // A header this walk cannot read within the chunk is refused here, not left to the parquet
+        // crate: the crate reads headers from a cursor that runs past the chunk, its Thrift skip
+        // treats running out of bytes inside a `double` or `uuid` as done, and so a list declaring
+        // 2^31 of them spins for minutes (found by the `dataset_check` fuzz target).
+        let page = header.page_header().map_err(|_| format!("malformed page header at byte {offset}"))?;
         let negative = [page.uncompressed, page.compressed, page.dictionary_values.unwrap_or(0)].iter().any(|&v| v < 0);
         if negative {
             return Err(format!("malformed page header at byte {offset} (a negative size)"));
@@ -352,7 +354,7 @@ fn check_pages(fetched: &PrefetchedRanges, range: Range<u64>, codec: Compression
 /// included), counted without building it; `None` when the footer cannot be walked (the parquet
 /// crate then reports why).
 fn schema_depth(footer: &[u8]) -> Option<usize> {
-    let mut thrift = Compact { bytes: footer, pos: 0 };
+    let mut thrift = Compact { bytes: footer, pos: 0, elements: 0 };
     let mut last = 0;
     // FileMetaData: field 2 is the schema, a depth-first list of elements with `num_children`.
     while let Some((id, kind)) = thrift.field(&mut last).ok()? {
@@ -406,6 +408,8 @@ struct PageSizes {
 struct Compact<'a> {
     bytes: &'a [u8],
     pos: usize,
+    /// List, set and map elements walked so far (see [`Compact::skip_element`]).
+    elements: usize,
 }
 
 impl Compact<'_> {
@@ -525,7 +529,15 @@ impl Compact<'_> {
 
     /// Skips a list, set or map element. (Bool elements take a byte by the Thrift spec, but the
     /// parquet crate skips none, and it is the crate's reading this walk has to follow.)
+    ///
+    /// Bool elements take no bytes that way, so nested lists of them would make this walk (and the
+    /// crate's skip after it) loop count × count times: at most one element per byte of input is
+    /// walked. Real page headers and footers hold far fewer (page headers have no lists at all).
     fn skip_element(&mut self, kind: u8, depth: u32) -> Result<(), Malformed> {
+        self.elements += 1;
+        if self.elements > self.bytes.len() {
+            return Err(Malformed);
+        }
         match kind {
             0 => Err(Malformed),
             _ => self.skip(kind, depth),
