@@ -23,10 +23,8 @@ fuzz_target!(|data: &[u8]| {
         ("meta/episodes_stats.jsonl", Bytes::from_static(EPISODES_STATS)),
     ];
     files[usize::from(mode) % files.len()].1 = Bytes::copy_from_slice(input);
-    let tree = DatasetTree::from_memory(
-        [("meta/info.json", Bytes::from_static(INFO))].into_iter().chain(files),
-    )
-    .expect("fixed paths are valid");
+    let tree = DatasetTree::from_memory([("meta/info.json", Bytes::from_static(INFO))].into_iter().chain(files))
+        .expect("fixed paths are valid");
     pollster::block_on(async {
         if let Ok(dataset) = lerobot::open_dataset(&tree, &mut |_| {}).await {
             let stored = stats::read_stored_stats(&tree, &dataset).await;
