@@ -89,10 +89,14 @@ impl ParquetFile {
         let meta_bytes = source.read_range(size - 8 - declared..size - 8).await.map_err(read_err)?;
         let metadata_err = |reason: String| ParquetReadError::Metadata { reason, path: path_owned() };
         // The parquet crate builds the schema tree recursively: a deep one would overflow the stack.
-        if let Some(depth) = schema_depth(&meta_bytes).filter(|&d| d > MAX_SCHEMA_DEPTH) {
-            return Err(metadata_err(format!(
-                "the schema nests {depth} levels deep, more than the {MAX_SCHEMA_DEPTH} Episcope reads"
-            )));
+        match schema_depth(&meta_bytes) {
+            Err(reason) => return Err(metadata_err(reason)),
+            Ok(Some(depth)) if depth > MAX_SCHEMA_DEPTH => {
+                return Err(metadata_err(format!(
+                    "the schema nests {depth} levels deep, more than the {MAX_SCHEMA_DEPTH} Episcope reads"
+                )));
+            }
+            Ok(_) => {}
         }
         let metadata = contain(metadata_err, || {
             let metadata =
@@ -351,41 +355,55 @@ fn check_pages(fetched: &PrefetchedRanges, range: Range<u64>, codec: Compression
 }
 
 /// The nesting depth of the schema in a footer (groups enclosing the deepest column, the root
-/// included), counted without building it; `None` when the footer cannot be walked (the parquet
-/// crate then reports why).
-fn schema_depth(footer: &[u8]) -> Option<usize> {
+/// included), counted without building it; `Ok(None)` when the footer has no schema (the parquet
+/// crate then reports it).
+///
+/// Refused before the parquet crate sees them (both found by the `parquet_reader` fuzz target under
+/// AddressSanitizer): a group declaring more children than there are schema elements after it (the
+/// crate reserves room for every declared child first: a `num_children` of 541 million made it
+/// allocate 4.3 GB), and a footer whose schema cannot be walked as Thrift (the crate reads fields by
+/// their id whatever their declared type, so it may go on where this walk stops, and reach such a
+/// group that this walk never saw). Footers written by any parquet writer walk.
+fn schema_depth(footer: &[u8]) -> Result<Option<usize>, String> {
+    let malformed = |_| "the footer is not valid Thrift up to the end of its schema".to_string();
     let mut thrift = Compact { bytes: footer, pos: 0, elements: 0 };
     let mut last = 0;
     // FileMetaData: field 2 is the schema, a depth-first list of elements with `num_children`.
-    while let Some((id, kind)) = thrift.field(&mut last).ok()? {
+    while let Some((id, kind)) = thrift.field(&mut last).map_err(malformed)? {
         if (id, kind) != (2, LIST) {
-            thrift.skip(kind, MAX_THRIFT_DEPTH).ok()?;
+            thrift.skip(kind, MAX_THRIFT_DEPTH).map_err(malformed)?;
             continue;
         }
-        let (count, element) = thrift.list_header().ok()?;
+        let (count, element) = thrift.list_header().map_err(malformed)?;
         if element != STRUCT {
-            return None;
+            return Err(format!("the schema is a list of Thrift type {element}, not of structs"));
         }
         // Children still to come of each open group, outermost first (at most one entry per
         // element read, so bounded by the footer's size).
         let mut open: Vec<i32> = Vec::new();
         let mut deepest = 0;
-        for _ in 0..count {
+        for index in 0..count {
             while open.last() == Some(&0) {
                 open.pop();
             }
             if let Some(remaining) = open.last_mut() {
                 *remaining -= 1;
             }
-            let children = thrift.schema_element_children().ok()?;
+            let children = thrift.schema_element_children().map_err(malformed)?;
             if children > 0 {
+                let following = count - index - 1;
+                if u64::try_from(children).unwrap_or(0) > following {
+                    return Err(format!(
+                        "schema element {index} declares {children} children, but only {following} elements follow it"
+                    ));
+                }
                 open.push(children);
                 deepest = deepest.max(open.len());
             }
         }
-        return Some(deepest);
+        return Ok(Some(deepest));
     }
-    None
+    Ok(None)
 }
 
 const LIST: u8 = 9;

@@ -38,7 +38,7 @@ fn assert_contained_decoder_panic(name: &str) {
     assert!(err.to_string().contains("the parquet decoder failed on malformed data"), "{name}: {err}");
 }
 
-// The four inputs below were found by `parquet_reader` on 2026-11-25: real episode files from the
+// The five inputs below were found by `parquet_reader` on 2026-11-25: real episode files from the
 // shared datasets with a few bytes of a page changed. parquet 60.1 / arrow 60.1 panic on each (the
 // location is named per test); `ParquetFile` now runs the decoder under `catch_unwind`, so each is a
 // `Decode` error wherever panics unwind (native builds, tests). The web app's release build aborts on
@@ -74,6 +74,15 @@ fn parquet_empty_bitmap_slice() {
     assert_contained_decoder_panic("parquet-empty-bitmap-slice.parquet");
 }
 
+/// `parquet-60.1.0/src/encodings/decoding/byte_stream_split_decoder.rs:67`: a page declared
+/// `BYTE_STREAM_SPLIT` whose value streams are shorter than the values it declares ("index out of
+/// bounds: the len is 22 but the index is 22"; found in the second `parquet_reader` run, from the
+/// v3.0 `meta/episodes/` seed).
+#[test]
+fn parquet_byte_stream_split_page_shorter_than_its_values() {
+    assert_contained_decoder_panic("parquet-byte-stream-split-index-out-of-bounds.parquet");
+}
+
 /// `dataset_check`, 2026-11-25 (a timeout: 13 s for one input, 26 s of CPU when re-run alone): the
 /// v3.0 data file of `v30_state_extra` with bytes erased, so that the footer's column chunks start
 /// at garbage. Read row group by row group, as the checker reads episodes, "page headers" there
@@ -97,4 +106,31 @@ fn parquet_page_header_declaring_millions_of_list_elements_is_refused_quickly() 
             );
         }
     });
+}
+
+/// `parquet_reader` under AddressSanitizer, 2026-11-25 (an OOM: `malloc(4328521776)`, over the
+/// 2048 MB limit; without ASan libFuzzer cannot see single allocations, and the untouched pages never
+/// counted): a 2 KB file whose footer's schema elements stop being valid Thrift after the root, where
+/// the parquet crate, which reads fields by id whatever their declared type, went on and found a
+/// group declaring 541 million children, and `schema_from_array_helper` reserved a `Vec` for all of
+/// them before finding out they were not there. The footer walk now refuses a schema it cannot walk
+/// as Thrift, before the crate builds it.
+#[test]
+fn parquet_footer_whose_schema_is_not_thrift_is_refused_before_the_crate_builds_it() {
+    let bytes = input("parquet-footer-schema-not-thrift.parquet");
+    let err = pollster::block_on(ParquetFile::open(Arc::new(MemorySource::new(bytes)), "x.parquet")).err().unwrap();
+    let reason = "the footer is not valid Thrift up to the end of its schema";
+    assert!(matches!(&err, ParquetReadError::Metadata { reason: r, .. } if r == reason), "{err:?}");
+}
+
+/// The same allocation in a footer that is valid Thrift: `v30_state_extra/meta/tasks.parquet` with
+/// the root schema element's `num_children` set to 541,000,000 (and the footer length fixed up),
+/// made by hand after the finding above. Refused: a group may not declare more children than there
+/// are schema elements after it.
+#[test]
+fn parquet_schema_group_declaring_more_children_than_elements_is_refused_before_allocating() {
+    let bytes = input("parquet-schema-root-declaring-541m-children.parquet");
+    let err = pollster::block_on(ParquetFile::open(Arc::new(MemorySource::new(bytes)), "x.parquet")).err().unwrap();
+    let reason = "schema element 0 declares 541000000 children, but only 2 elements follow it";
+    assert!(matches!(&err, ParquetReadError::Metadata { reason: r, .. } if r == reason), "{err:?}");
 }
