@@ -3,6 +3,7 @@
 
 pub mod charts;
 pub mod protocol;
+pub mod render3d;
 pub mod view_model;
 
 #[cfg(target_arch = "wasm32")]
