@@ -2,7 +2,9 @@
 //! exit codes: 0 success, 2 when the dataset cannot be opened (usage or I/O).
 
 mod check;
+mod compare;
 mod info;
+mod report;
 mod stats;
 
 use std::process::ExitCode;
@@ -60,11 +62,54 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The plain-language report: what the dataset is, how good it is, what it contains (charts),
+    /// as one self-contained HTML file and/or JSON. Exit code as for `check`.
+    Report {
+        /// The dataset folder.
+        dir: std::path::PathBuf,
+        /// Write the report as one self-contained HTML file.
+        #[arg(short = 'o', long = "output", value_name = "FILE.html")]
+        output: Option<std::path::PathBuf>,
+        /// Write the JSON report to FILE, or print it to stdout when no FILE is given.
+        #[arg(long, value_name = "FILE.json", num_args = 0..=1)]
+        json: Option<Option<std::path::PathBuf>>,
+        /// Language of the report: en or ja.
+        #[arg(long, default_value = "en")]
+        lang: episcope_report::Lang,
+        /// Do not compute SHA-256 digests of the files.
+        #[arg(long)]
+        no_hashes: bool,
+        /// An organisation's profile (TOML) checked on top of the LeRobot rules.
+        #[arg(long, value_name = "FILE")]
+        profile: Option<std::path::PathBuf>,
+    },
+    /// Datasets side by side from JSON reports (no data needed) or dataset folders. Exit code: 0 no
+    /// dataset has errors, 1 some have, 2 the comparison could not run.
+    Compare {
+        /// JSON reports (`episcope report --json`, or `episcope check --json`) or dataset folders.
+        #[arg(required = true, num_args = 1..)]
+        inputs: Vec<std::path::PathBuf>,
+        /// Write the comparison as one self-contained HTML file.
+        #[arg(short = 'o', long = "output", value_name = "FILE.html")]
+        output: Option<std::path::PathBuf>,
+        /// Language of the page: en or ja.
+        #[arg(long, default_value = "en")]
+        lang: episcope_report::Lang,
+    },
     /// List the rule catalogue (Markdown table, or JSON with --json).
     Rules {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// 1 when error-level findings were found, else 0 (as `check` exits).
+fn exit_for_errors(errors: u64) -> ExitCode {
+    if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn main() -> ExitCode {
@@ -90,6 +135,12 @@ fn main() -> ExitCode {
                 })
             }
             Command::Stats { dir, json } => stats::run(&dir, json).map(|()| ExitCode::SUCCESS),
+            Command::Report { dir, output, json, lang, no_hashes, profile } => {
+                let args = report::ReportArgs { dir, output, json, lang, skip_hashes: no_hashes, profile };
+                report::run(&args).map(|report| exit_for_errors(report.report.summary.errors))
+            }
+            Command::Compare { inputs, output, lang } => compare::run(&compare::CompareArgs { inputs, output, lang })
+                .map(|reports| exit_for_errors(reports.iter().map(|r| r.report.summary.errors).sum())),
             Command::Rules { json } => check::print_rules(json).map(|()| ExitCode::SUCCESS),
         };
     match outcome {

@@ -1,10 +1,13 @@
 //! The conformance report: tool, dataset identity (SHA-256 per file and over the whole), summary
-//! counts and findings. Its JSON form is documented in `docs/report.schema.json`.
+//! counts and findings; and the full report a reader needs besides (tasks, cameras, duration,
+//! features, statistics, stats drift). Its JSON form is documented in `docs/report.schema.json`.
 
 use serde::{Deserialize, Serialize};
 
 use super::finding::Finding;
 use super::rules::Severity;
+use crate::stats::drift::StatsDrift;
+use crate::stats::DatasetStats;
 
 /// Version of the JSON report layout; bump on incompatible changes.
 pub const REPORT_VERSION: u32 = 1;
@@ -83,5 +86,97 @@ impl Summary {
             Verdict::Pass
         };
         Summary { verdict, errors, warnings, infos, occurrences: findings.iter().map(|f| f.count).sum() }
+    }
+}
+
+/// A task as a reader sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskSummary {
+    pub index: u64,
+    pub text: String,
+    /// Episodes whose metadata lists the task.
+    pub episodes: u64,
+    /// Frames attributed to the task through `task_index` (present when statistics were computed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frames: Option<u64>,
+    /// `frames / fps / 3600`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<f64>,
+}
+
+/// A camera: a video feature (mp4 files) or an image feature (images inside the data files).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CameraSummary {
+    pub feature: String,
+    /// `video` or `image`.
+    pub storage: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fps: Option<f64>,
+    /// As declared in info.json (`video.codec`), for video features.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codec: Option<String>,
+}
+
+/// One feature of info.json, summarised.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureSummary {
+    pub name: String,
+    pub dtype: String,
+    pub shape: Vec<u64>,
+    /// `numeric`, `video`, `image` or `other`.
+    pub kind: String,
+    /// The product of the shape.
+    pub values_per_frame: u64,
+    /// Dimension names, at most [`MAX_SUMMARY_LABELS`].
+    pub labels: Vec<String>,
+}
+
+/// Dimension labels kept per feature in a [`FeatureSummary`].
+pub const MAX_SUMMARY_LABELS: usize = 64;
+
+/// The conformance [`Report`] and what a reader needs besides. Its JSON is the report's JSON with
+/// more top-level keys, all optional: a reader of the plain report reads it, and a plain report
+/// reads as a `FullReport` with those parts empty (`report_version` stays 1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FullReport {
+    #[serde(flatten)]
+    pub report: Report,
+    #[serde(default)]
+    pub tasks: Vec<TaskSummary>,
+    #[serde(default)]
+    pub cameras: Vec<CameraSummary>,
+    /// Frames / fps over every episode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_secs: Option<f64>,
+    #[serde(default)]
+    pub features: Vec<FeatureSummary>,
+    /// Exact statistics over every frame (histograms kept only for what the charts show).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statistics: Option<DatasetStats>,
+    /// Computed statistics against the stored ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift: Option<StatsDrift>,
+    /// The day the report was made, `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated_on: Option<String>,
+}
+
+impl FullReport {
+    /// A full report with nothing but the conformance report.
+    pub fn from_report(report: Report) -> FullReport {
+        FullReport {
+            report,
+            tasks: Vec::new(),
+            cameras: Vec::new(),
+            duration_secs: None,
+            features: Vec::new(),
+            statistics: None,
+            drift: None,
+            generated_on: None,
+        }
     }
 }

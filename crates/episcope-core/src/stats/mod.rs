@@ -38,6 +38,7 @@
 //! [`Histogram::max_count_error`] of the truth.
 
 mod column;
+pub mod drift;
 mod histogram;
 mod moments;
 mod quantiles;
