@@ -13,9 +13,9 @@ use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
-    AddEventListenerOptions, CanvasRenderingContext2d, Event, EventTarget, HtmlCanvasElement, PointerEvent,
-    ResizeObserver, WebGl2RenderingContext as Gl, WebGlBuffer, WebGlContextAttributes, WebGlProgram, WebGlShader,
-    WebGlUniformLocation, WebGlVertexArrayObject, WheelEvent,
+    AddEventListenerOptions, CanvasRenderingContext2d, Event, EventTarget, HtmlCanvasElement, KeyboardEvent,
+    PointerEvent, ResizeObserver, WebGl2RenderingContext as Gl, WebGlBuffer, WebGlContextAttributes, WebGlProgram,
+    WebGlShader, WebGlUniformLocation, WebGlVertexArrayObject, WheelEvent,
 };
 
 use super::camera::OrbitCamera;
@@ -385,8 +385,10 @@ impl Viewer3d {
     }
 
     /// Listens on the canvas: drag orbits; right, middle or shift drag and two fingers pan; the
-    /// wheel and a pinch zoom; a double click or double tap resets; a click picks. Also follows
-    /// the canvas's size. Sets `touch-action: none` on the canvas so touch drags reach the view.
+    /// wheel and a pinch zoom; a double click or double tap resets; a click picks; arrows, `+`,
+    /// `-` and `0` when the canvas has focus (it gets `tabindex=0` unless it has one). Also
+    /// follows the canvas's size and rebuilds everything after a lost WebGL context is restored.
+    /// Sets `touch-action: none` on the canvas so touch drags reach the view.
     pub fn attach_input(&mut self) -> Result<(), Viewer3dError> {
         if !self.listeners.is_empty() {
             return Ok(());
@@ -479,6 +481,43 @@ impl Viewer3d {
                 }
             }
         };
+        let key = {
+            let weak = weak.clone();
+            move |event: Event| {
+                let (Some(event), Some(state)) = (event.dyn_ref::<KeyboardEvent>(), weak.upgrade()) else {
+                    return;
+                };
+                if event.ctrl_key() || event.meta_key() || event.alt_key() {
+                    return;
+                }
+                let mut state = state.borrow_mut();
+                if let Some(action) = state.gestures.key(&event.key(), event.shift_key()) {
+                    event.prevent_default();
+                    state.apply(action);
+                }
+            }
+        };
+        let context_lost = |event: Event| {
+            // Without this the browser never restores the context.
+            event.prevent_default();
+        };
+        let context_restored = {
+            let weak = weak.clone();
+            move |_event: Event| {
+                if let Some(state) = weak.upgrade() {
+                    let mut state = state.borrow_mut();
+                    // Objects of the lost context are gone with it: rebuild programs and buffers.
+                    if let Ok(programs) = Programs::new(&state.gl) {
+                        state.programs = programs;
+                        state.gpu = GpuScene::default();
+                        let scene = state.scene.clone();
+                        if state.upload(&scene).is_ok() {
+                            state.draw();
+                        }
+                    }
+                }
+            }
+        };
         let context_menu = |event: Event| event.prevent_default();
 
         self.listen(&target, "pointerdown", Box::new(down), false)?;
@@ -487,6 +526,13 @@ impl Viewer3d {
         self.listen(&target, "pointercancel", Box::new(cancel), false)?;
         self.listen(&target, "wheel", Box::new(wheel), true)?;
         self.listen(&target, "contextmenu", Box::new(context_menu), false)?;
+        self.listen(&target, "keydown", Box::new(key), true)?;
+        self.listen(&target, "webglcontextlost", Box::new(context_lost), true)?;
+        self.listen(&target, "webglcontextrestored", Box::new(context_restored), false)?;
+        // Focusable, so the keys work; the lead's markup may set its own tabindex.
+        if !canvas.has_attribute("tabindex") {
+            let _ = canvas.set_attribute("tabindex", "0");
+        }
 
         let on_resize = Closure::<dyn FnMut(js_sys::Array)>::new(move |_entries: js_sys::Array| {
             if let Some(state) = weak.upgrade() {

@@ -1,6 +1,7 @@
 //! Pointer gestures of the 3-D view (mouse, pen and touch through Pointer Events) turned into camera
 //! actions: drag orbits; right, middle or shift drag pans; two fingers pan and pinch-zoom; the
-//! wheel zooms; a double click or double tap resets; a click or tap picks.
+//! wheel zooms; a double click or double tap resets; a click or tap picks. Keys, for the focused
+//! canvas: arrows orbit (with shift: pan), `+`/`-` zoom, `0`, `r` or Home reset.
 
 /// What a gesture asks the camera (or the viewer) to do. Deltas are CSS pixels, y down.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -49,6 +50,10 @@ const WHEEL_LINE_PX: f32 = 16.0;
 const WHEEL_PAGE_PX: f32 = 400.0;
 /// At most this many pointers are followed (a third finger is ignored).
 const MAX_POINTERS: usize = 2;
+/// One arrow key press orbits or pans as far as a drag of this many pixels.
+const KEY_STEP_PX: f32 = 24.0;
+/// One `+` press zooms in by this factor (`-` by its inverse).
+const KEY_ZOOM_FACTOR: f32 = 0.8;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct ActivePointer {
@@ -174,6 +179,28 @@ impl Gestures {
         self.multi_touch = self.multi_touch || !self.pointers.is_empty();
     }
 
+    /// A key pressed on the focused canvas (`KeyboardEvent.key`); `None` for keys the view does
+    /// not use (the caller then leaves the event alone).
+    pub fn key(&self, key: &str, shift: bool) -> Option<CameraAction> {
+        let step = |dx: f32, dy: f32| {
+            if shift {
+                CameraAction::Pan { dx_px: dx * KEY_STEP_PX, dy_px: dy * KEY_STEP_PX }
+            } else {
+                CameraAction::Orbit { dx_px: dx * KEY_STEP_PX, dy_px: dy * KEY_STEP_PX }
+            }
+        };
+        Some(match key {
+            "ArrowLeft" => step(-1.0, 0.0),
+            "ArrowRight" => step(1.0, 0.0),
+            "ArrowUp" => step(0.0, -1.0),
+            "ArrowDown" => step(0.0, 1.0),
+            "+" | "=" => CameraAction::Zoom { factor: KEY_ZOOM_FACTOR },
+            "-" | "_" => CameraAction::Zoom { factor: 1.0 / KEY_ZOOM_FACTOR },
+            "0" | "r" | "R" | "Home" => CameraAction::Reset,
+            _ => return None,
+        })
+    }
+
     /// A wheel turn (`deltaY`, `deltaMode`): down zooms out.
     pub fn wheel(&self, delta_y: f32, delta_mode: u32) -> Option<CameraAction> {
         let px = match delta_mode {
@@ -251,6 +278,22 @@ mod tests {
         assert!(gestures.pointer_up(1, 100.0, 100.0, 50.0).is_empty());
         assert!(matches!(gestures.pointer_move(2, 260.0, 100.0)[..], [CameraAction::Orbit { .. }] | []));
         assert!(gestures.pointer_up(2, 260.0, 100.0, 60.0).is_empty());
+    }
+
+    #[test]
+    fn keys_orbit_pan_zoom_and_reset() {
+        let gestures = Gestures::new();
+        assert_eq!(gestures.key("ArrowRight", false), Some(CameraAction::Orbit { dx_px: KEY_STEP_PX, dy_px: 0.0 }));
+        assert_eq!(gestures.key("ArrowUp", true), Some(CameraAction::Pan { dx_px: 0.0, dy_px: -KEY_STEP_PX }));
+        match (gestures.key("+", false), gestures.key("-", false)) {
+            (Some(CameraAction::Zoom { factor: closer }), Some(CameraAction::Zoom { factor: farther })) => {
+                assert!(closer < 1.0 && farther > 1.0 && (closer * farther - 1.0).abs() < 1e-6);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(gestures.key("Home", false), Some(CameraAction::Reset));
+        assert_eq!(gestures.key("Tab", false), None, "focus can still move on");
+        assert_eq!(gestures.key("a", false), None);
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub const MESH_FLOATS: usize = 6;
 const ROUND_SEGMENTS: usize = 24;
 const SPHERE_RINGS: usize = 12;
 /// Mesh triangles drawn per primitive at most (a bound on what a URDF mesh can make us upload).
-pub const MAX_MESH_TRIANGLES: usize = 2_000_000;
+pub const MAX_MESH_TRIANGLES: usize = 500_000;
 /// Grid intervals aimed for along the longest axis.
 const GRID_TARGET_INTERVALS: usize = 8;
 
@@ -342,11 +342,18 @@ fn overlay_index(scene: &Scene, i: usize) -> usize {
     scene.trajectories[..i].iter().filter(|t| !t.highlight).count()
 }
 
-/// `bounds` with every flat (or empty) axis widened, so ticks and scales stay finite.
+/// The view frames at most ±this in data units (beyond, camera and projection overflow f32);
+/// points further out are still drawn, off the grid.
+const VIEW_LIMIT: f32 = 1.0e15;
+
+/// `bounds` within ±[`VIEW_LIMIT`], every flat (or empty) axis widened, so ticks and scales stay
+/// finite.
 fn padded_bounds(bounds: Bounds3) -> Bounds3 {
     if bounds.is_empty() {
         return Bounds3 { min: [0.0; 3], max: [1.0; 3] };
     }
+    let clamp = |v: [f32; 3]| v.map(|c| c.clamp(-VIEW_LIMIT, VIEW_LIMIT));
+    let bounds = Bounds3 { min: clamp(bounds.min), max: clamp(bounds.max) };
     let extent = bounds.extent();
     let longest = extent.iter().copied().fold(0.0f32, f32::max);
     let mut out = bounds;
@@ -714,6 +721,25 @@ mod tests {
             assert!(!world.is_empty() && world.radius() > 0.0 && world.radius().is_finite());
             assert!(geometry.world_from_data.iter().flatten().all(|v| v.is_finite()));
             assert!(geometry.ticks.iter().all(|t| t.values.len() >= 2), "{:?}", geometry.ticks);
+        }
+    }
+
+    #[test]
+    fn extreme_values_never_give_non_finite_transforms() {
+        let huge = Trajectory {
+            points: vec![[-3.0e38, 0.0, 1.0], [3.0e38, 1.0, 2.0], [0.0, 1e-30, 2.0]],
+            times_secs: vec![0.0, 1.0, 2.0],
+            ..Default::default()
+        };
+        for scaling in [AxisScaling::Equal, AxisScaling::Independent] {
+            let scene = Scene { trajectories: vec![huge.clone()], scaling, ..Default::default() };
+            let geometry = SceneGeometry::build(&scene);
+            assert!(geometry.world_from_data.iter().flatten().all(|v| v.is_finite()), "{scaling:?}");
+            assert!(geometry.grid_lines.iter().chain(&geometry.axes).all(|v| v.is_finite()));
+            let world = geometry.world_bounds();
+            let mut camera = crate::render3d::OrbitCamera::new();
+            camera.fit(&world);
+            assert!(camera.view_from_world().iter().flatten().all(|v| v.is_finite()), "{scaling:?} {world:?}");
         }
     }
 
