@@ -5,7 +5,14 @@
 //! Everything but the GPU code is plain Rust, compiled everywhere and tested natively:
 //! `axes` (default dimensions, labels, units, ticks), `camera`, `colormap`, `input` (pointer
 //! gestures → camera actions), `math`, `pick` (projection, label placement, click picking) and
-//! `scene` (scene data and vertex buffers), `shaders` (GLSL sources and vertex layouts). `gl` (wasm32 only) holds [`Viewer3d`](gl::Viewer3d).
+//! `scene` (scene data and vertex buffers), `shaders` (GLSL sources and vertex layouts). `gl`
+//! (wasm32 only) holds `Viewer3d`, which draws a `Scene` on a canvas and handles input.
+//!
+//! Wiring (in a component): pick axes with `default_axes(&features)`, build the scene with
+//! `Scene::from_episodes(&[&frames…], &choice, highlighted)`, create `Viewer3d::new(canvas,
+//! Some(overlay_canvas))` (on `Err(Viewer3dError::Unavailable{..})` show its message instead),
+//! `attach_input()`, `set_scene(&scene)`, then `set_cursor(Some(t))` when the shared cursor moves;
+//! `set_on_pick` reports clicked points (their time). Dropping the viewer detaches everything.
 
 pub mod axes;
 pub mod camera;
