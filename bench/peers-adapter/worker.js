@@ -12,7 +12,10 @@ self.onmessage = async ({ data }) => {
     }
     const t0 = performance.now()
     const partial = ours.decode_part(data.pieces, new Float64Array(data.offsets), data.fileSize, data.task, data.plan)
-    self.postMessage({ id, partial, wall_ms: performance.now() - t0 })
+    const wall_ms = performance.now() - t0
+    // A staging buffer goes back to the page for the next decode; the page's own input buffer is just dropped.
+    const staging = data.returnBuffer && data.pieces.length ? data.pieces[0].buffer : null
+    self.postMessage({ id, partial, wall_ms, staging }, staging ? [staging] : [])
   } catch (e) {
     self.postMessage({ id, error: String((e && (e.stack || e.message)) || e) })
   }
