@@ -12,6 +12,8 @@
 //! hold no URL); [`standalone_svg`] adds it for a `.svg` file.
 
 use episcope_core::check::render::escape_html;
+use std::collections::BTreeMap;
+
 use episcope_core::check::report::{FullReport, TaskSummary};
 use episcope_core::check::rules::Severity;
 use episcope_core::stats::{EpisodeLengthStats, FeatureStatistics};
@@ -553,23 +555,20 @@ pub fn report_duration_secs(report: &FullReport) -> Option<f64> {
 
 /// Recorded time summed by robot type over the reports; `None` when no report has a duration.
 pub fn hours_by_robot_chart(reports: &[FullReport], lang: Lang) -> Result<Option<String>, ChartError> {
-    let mut totals: Vec<(String, f64)> = Vec::new();
+    let mut totals: BTreeMap<String, f64> = BTreeMap::new();
     for report in reports {
         let Some(secs) = report_duration_secs(report) else { continue };
         let robot =
             report.report.dataset.robot_type.clone().unwrap_or_else(|| Msg::UnnamedRobot.text(lang).to_string());
-        match totals.iter_mut().find(|(r, _)| *r == robot) {
-            Some((_, total)) => *total += secs,
-            None => totals.push((robot, secs)),
-        }
+        *totals.entry(robot).or_default() += secs;
     }
     if totals.is_empty() {
         return Ok(None);
     }
-    let unit = time_unit_for(totals.iter().map(|(_, s)| *s).fold(0.0, f64::max));
+    let unit = time_unit_for(totals.values().copied().fold(0.0, f64::max));
     let rows =
         totals.into_iter().map(|(label, secs)| BarRow { label, values: vec![secs / unit.secs_per_unit()] }).collect();
-    let rows = top_rows(rows, Some(Msg::UnnamedRobot.text(lang)));
+    let rows = top_rows(rows, Some(Msg::OtherRobots.text(lang)));
     let title = Msg::ChartHoursByRobot.text(lang);
     let series = [BarSeries { name: "", color: BAR }];
     horizontal_bars(
@@ -586,18 +585,16 @@ pub fn hours_by_robot_chart(reports: &[FullReport], lang: Lang) -> Result<Option
 
 /// Recorded time summed by task text over the reports (tasks with a time); `None` without any.
 pub fn hours_by_task_chart(reports: &[FullReport], lang: Lang) -> Result<Option<String>, ChartError> {
-    let mut totals: Vec<(String, f64)> = Vec::new();
+    // Keyed by text: reports read from files may list many tasks.
+    let mut totals: BTreeMap<String, f64> = BTreeMap::new();
     for task in reports.iter().flat_map(|r| r.tasks.iter()) {
         let Some(hours) = task.hours else { continue };
-        match totals.iter_mut().find(|(t, _)| *t == task.text) {
-            Some((_, total)) => *total += hours * 3600.0,
-            None => totals.push((task.text.clone(), hours * 3600.0)),
-        }
+        *totals.entry(task.text.clone()).or_default() += hours * 3600.0;
     }
     if totals.is_empty() {
         return Ok(None);
     }
-    let unit = time_unit_for(totals.iter().map(|(_, s)| *s).fold(0.0, f64::max));
+    let unit = time_unit_for(totals.values().copied().fold(0.0, f64::max));
     let rows =
         totals.into_iter().map(|(label, secs)| BarRow { label, values: vec![secs / unit.secs_per_unit()] }).collect();
     let rows = top_rows(rows, Some(Msg::OtherTasks.text(lang)));

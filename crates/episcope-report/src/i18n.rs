@@ -159,6 +159,7 @@ messages! {
     UnnamedRobot => "unnamed robot", "種別不明のロボット";
     NoTask => "(no task)", "（タスクなし）";
     OtherTasks => "other tasks", "その他のタスク";
+    OtherRobots => "other robot types", "その他のロボット種別";
     NoCharts => "No numeric signal to chart.", "グラフにできる数値信号がありません。";
     PrivacyNote =>
         "Made on this computer: nothing of the dataset was uploaded.",

@@ -6,12 +6,15 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use episcope_core::check::report::FullReport;
+use episcope_core::check::report::TaskSummary;
 use episcope_core::check::{check_dataset, CheckOptions, Report, Verdict};
 use episcope_core::lerobot::{open_dataset, read_stored_stats, Overview};
 use episcope_core::stats::drift::{compute_drift, drift_findings};
 use episcope_core::stats::{compute_dataset_stats, StatsOptions};
 use episcope_core::DatasetTree;
-use episcope_report::charts::{episode_length_chart, histogram_chart, range_chart, task_time_chart};
+use episcope_report::charts::{
+    episode_length_chart, histogram_chart, hours_by_task_chart, range_chart, task_time_chart, MAX_BARS,
+};
 use episcope_report::{
     build_report, render_compare_html, render_html, report_dataset, Date, Lang, ReportInputs, ReportOptions,
 };
@@ -371,4 +374,29 @@ fn the_schema_documents_every_key_of_the_full_report() {
     for key in required {
         assert!(report["statistics"].get(key).is_some(), "statistics.{key}");
     }
+}
+
+#[test]
+fn comparison_charts_sum_tasks_across_reports_and_bound_their_bars() {
+    let name = "v30_so101_video";
+    let mut report = report_of(&tree_of(files_of(name)), name);
+    report.tasks = (0..50u64)
+        .map(|i| TaskSummary {
+            index: i,
+            text: format!("task {i:02}"),
+            episodes: 1,
+            frames: Some(30),
+            hours: Some((i + 1) as f64 / 3600.0),
+        })
+        .collect();
+    let svg = hours_by_task_chart(&[report.clone(), report], Lang::En).unwrap().unwrap();
+    let labels: Vec<&str> =
+        svg.lines().filter(|line| line.starts_with("task ") || line.starts_with("other tasks")).collect();
+    assert_eq!(labels.len(), MAX_BARS);
+    // Largest first (task 49: 2 × 50 s), the 31 smallest summed into one bar.
+    assert_eq!(labels[0], "task 49");
+    assert_eq!(labels[MAX_BARS - 2], "task 31");
+    assert_eq!(labels[MAX_BARS - 1], "other tasks (31)");
+    // Task 49 over both reports: 2 × 50 s = 1.67 minutes (the unit follows the largest bar).
+    assert!(svg.lines().any(|line| line == "1.67") && svg.lines().any(|line| line == "minutes"));
 }
