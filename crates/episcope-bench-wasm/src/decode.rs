@@ -19,7 +19,7 @@ use episcope_core::parquet_io::ParquetFile;
 use crate::pieces::{Piece, PiecesSource};
 use crate::plan::{footer_range, split_work, WorkerPlan};
 use crate::ready::now_or_never;
-use crate::summary::{merge_partials, ColumnMoments, Partial, PartialValues, Summary};
+use crate::summary::{merge_partials, ColumnMoments, Partial, PartialValues, Summary, MAX_DIMENSIONS};
 use crate::{BenchError, Task};
 
 /// Opens a file of which only `pieces` are present (at least its footer).
@@ -228,6 +228,14 @@ pub fn push_column(
             (flattened.width, FloatRows::F64(&flattened.values))
         }
     };
+    if width > MAX_DIMENSIONS {
+        return Err(BenchError::TooManyDimensions {
+            column: column.to_string(),
+            width,
+            max: MAX_DIMENSIONS,
+            path: path.to_string(),
+        });
+    }
     let moments = match moments {
         Some(existing) if existing.width != width => {
             return Err(BenchError::WidthChanged {

@@ -14,6 +14,8 @@ pub enum BenchError {
     Column(#[from] ColumnError),
     #[error("column `{column}` has {found} values per row here and {expected} elsewhere: {path}")]
     WidthChanged { column: String, expected: usize, found: usize, path: String },
+    #[error("column `{column}` has {width} values per row, more than the {max} whose statistics are kept: {path}")]
+    TooManyDimensions { column: String, width: usize, max: usize, path: String },
     #[error("a read did not finish at once (only in-memory sources are supported here): {path}")]
     NotReady { path: String },
     #[error("a worker needs at least one worker to plan for, got {workers}: {path}")]

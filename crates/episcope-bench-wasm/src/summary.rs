@@ -11,6 +11,10 @@ use crate::{BenchError, Task};
 /// the block's first row, then blocks merge by Chan et al.'s formula.
 pub const MOMENTS_BLOCK_ROWS: usize = 4096;
 
+/// Widest rows (values per row) whose per-dimension moments are kept: the width comes from the
+/// file's schema and sizes the accumulators.
+pub const MAX_DIMENSIONS: usize = 1 << 16;
+
 /// Count, min, max, mean and Σ(x − mean)² of the finite values of one dimension. When `count` is
 /// 0 the other fields are 0 and mean nothing.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]

@@ -10,7 +10,7 @@ use arrow_array::{ArrayRef, Float32Array, Int64Array, RecordBatch};
 use bytes::Bytes;
 use episcope_bench_wasm::decode::{decode_part, decode_whole, open_pieces, pieces_of, plan_bytes};
 use episcope_bench_wasm::plan::WorkerPlan;
-use episcope_bench_wasm::summary::{merge_partials, Partial, PartialValues, Summary};
+use episcope_bench_wasm::summary::{merge_partials, Partial, PartialValues, Summary, MAX_DIMENSIONS};
 use episcope_bench_wasm::{BenchError, Task, STATE_COLUMN};
 use episcope_core::parquet_io::ParquetReadError;
 use parquet::arrow::ArrowWriter;
@@ -293,6 +293,20 @@ fn null_rows_are_left_out_and_non_finite_values_are_counted() {
     let Summary::Sums { sums, .. } = all else { panic!() };
     assert_eq!(sums["ragged"], 6.0, "the null row's values are not summed");
     assert!(sums[STATE_COLUMN].is_nan(), "a NaN value makes the sum NaN");
+}
+
+#[test]
+fn rows_wider_than_the_dimension_bound_are_refused_before_sizing_accumulators() {
+    let width = MAX_DIMENSIONS + 1;
+    let mut builder = FixedSizeListBuilder::new(Float32Builder::new(), width as i32);
+    builder.values().append_slice(&vec![1.0; width]);
+    builder.append(true);
+    let batch = RecordBatch::try_from_iter([(STATE_COLUMN, Arc::new(builder.finish()) as ArrayRef)]).unwrap();
+    let err = decode_whole(write(&batch, 10), &Task::from_harness_name("stats").unwrap(), PATH).unwrap_err();
+    assert_eq!(
+        err,
+        BenchError::TooManyDimensions { column: STATE_COLUMN.into(), width, max: MAX_DIMENSIONS, path: PATH.into() }
+    );
 }
 
 #[test]
