@@ -7,6 +7,7 @@ pub mod columns;
 pub mod lerobot;
 pub mod mp4;
 pub mod parquet_io;
+pub mod robot;
 pub mod source;
 pub mod stats;
 pub mod tree;
