@@ -3,6 +3,8 @@
 
 mod check;
 mod compare;
+#[cfg(feature = "generate")]
+mod generate;
 mod info;
 mod report;
 mod stats;
@@ -101,6 +103,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a large synthetic LeRobot v3.0 dataset (development: benchmarks and scale tests).
+    #[cfg(feature = "generate")]
+    Generate(generate::GenerateArgs),
 }
 
 /// 1 when error-level findings were found, else 0 (as `check` exits).
@@ -142,6 +147,8 @@ fn main() -> ExitCode {
             Command::Compare { inputs, output, lang } => compare::run(&compare::CompareArgs { inputs, output, lang })
                 .map(|reports| exit_for_errors(reports.iter().map(|r| r.report.summary.errors).sum())),
             Command::Rules { json } => check::print_rules(json).map(|()| ExitCode::SUCCESS),
+            #[cfg(feature = "generate")]
+            Command::Generate(args) => generate::run(&args).map(|_| ExitCode::SUCCESS),
         };
     match outcome {
         Ok(code) => code,

@@ -10,6 +10,8 @@ pub mod parquet_io;
 pub mod robot;
 pub mod source;
 pub mod stats;
+#[cfg(feature = "synthetic")]
+pub mod synthetic;
 pub mod tree;
 
 pub use source::{ByteSource, MemorySource, SourceError};
