@@ -229,6 +229,8 @@ fn arm6_parses_with_visuals_materials_and_ignored_elements() {
     // tool0 ends the longest chain (7 joints).
     assert_eq!(tree.link_name(tree.default_end_effector()), Some("tool0"));
     assert_eq!(tree.link_name(tree.root_link()), Some("base_link"));
+    let parent_of = |name: &str| tree.parent_link(tree.link_index(name).expect("link")).and_then(|p| tree.link_name(p));
+    assert_eq!((parent_of("tool0"), parent_of("link2"), parent_of("base_link")), (Some("link6"), Some("link1"), None));
 }
 
 #[test]
@@ -644,6 +646,19 @@ fn oversized_input_and_too_many_links_are_refused() {
     chain.push_str("</robot>");
     let (_, tree) = tree_of(&chain);
     assert_eq!(tree.link_name(tree.default_end_effector()), Some(format!("l{}", MAX_LINKS - 1).as_str()));
+}
+
+#[test]
+fn deep_nesting_and_node_floods_are_bounded() {
+    // 400 000 nested unknown elements (3.2 MB): parsed without recursion, ignored.
+    let depth = 400_000;
+    let deep = format!(r#"<robot name="r"><link name="a"/>{}{}</robot>"#, "<x>".repeat(depth), "</x>".repeat(depth));
+    let robot = Robot::parse(&deep, "deep.urdf").expect("deep nesting parses");
+    assert_eq!(robot.links.len(), 1);
+    // 1.2 M empty elements (4.8 MB, under the size limit): more XML nodes than MAX_XML_NODES.
+    let flood = format!(r#"<robot name="r"><link name="a"/>{}</robot>"#, "<x/>".repeat(1_200_000));
+    assert!(flood.len() < MAX_URDF_BYTES);
+    assert!(matches!(parse_error(&flood), UrdfError::Xml { reason, .. } if reason.contains("nodes limit")));
 }
 
 #[test]

@@ -297,6 +297,8 @@ pub struct KinematicTree {
     root_link: usize,
     /// Joints counted from the root to each link.
     link_depths: Vec<usize>,
+    /// The parent link of each link (`None` for the root).
+    parent_links: Vec<Option<usize>>,
     steps: Vec<Step>,
     visuals: Vec<TreeVisual>,
 }
@@ -423,7 +425,9 @@ impl KinematicTree {
             })
             .collect();
 
+        let parent_links = parent_joint_of_link.iter().map(|joint| joint.map(|j| joint_links[j].0)).collect();
         Ok(KinematicTree {
+            parent_links,
             link_names: robot.links.iter().map(|link| link.name.clone()).collect(),
             joint_names: robot.joints.iter().map(|joint| joint.name.clone()).collect(),
             joint_kinds: robot.joints.iter().map(|joint| joint.kind).collect(),
@@ -462,6 +466,12 @@ impl KinematicTree {
 
     pub fn joint_kind(&self, joint: usize) -> Option<JointKind> {
         self.joint_kinds.get(joint).copied()
+    }
+
+    /// The link `link` hangs from (`None` for the root, or an index out of range): with the link poses, what a
+    /// stick figure of the robot connects.
+    pub fn parent_link(&self, link: usize) -> Option<usize> {
+        self.parent_links.get(link).copied().flatten()
     }
 
     /// The root link (the world frame).
