@@ -118,6 +118,16 @@ fn a_generated_dataset_opens_passes_the_checker_and_keeps_one_row_group_per_epis
     }
     assert_eq!(row_groups_seen, 40);
 
+    // Files roll at the 1 MiB limit as the writer rolls them: the next episode would cross it.
+    let sizes: Vec<u64> = dataset.data_files.iter().map(|p| tree.get(p).unwrap().size()).collect();
+    let mib = 1024.0 * 1024.0;
+    for (path, &size) in dataset.data_files.iter().zip(&sizes) {
+        assert!((size as f64) < 1.1 * mib, "{path}: {size} bytes");
+    }
+    for (path, &size) in dataset.data_files.iter().zip(&sizes).take(sizes.len() - 1) {
+        assert!((size as f64) > 0.9 * mib, "{path} was closed early: {size} bytes");
+    }
+
     let report = pollster::block_on(check_dataset(&tree, "clean", &CheckOptions::default(), &mut |_| {}));
     assert!(report.findings.is_empty(), "{:#?}", report.findings);
 }

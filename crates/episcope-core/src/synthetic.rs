@@ -113,6 +113,8 @@ pub enum SyntheticError {
     Parquet { reason: String, path: String },
     #[error("cannot build the columns ({reason}): {path}")]
     Arrow { reason: String, path: String },
+    #[error("cannot serialize JSON ({reason}): {path}")]
+    Json { reason: String, path: String },
 }
 
 /// Named sizes of the scale targets.
@@ -1281,8 +1283,8 @@ fn write_bytes(sink: &mut dyn DatasetSink, path: &str, bytes: &[u8]) -> Result<W
 }
 
 fn write_json(sink: &mut dyn DatasetSink, path: &str, value: &Value) -> Result<WrittenFile, SyntheticError> {
-    // `to_string_pretty` of a `Value` cannot fail; an empty file would be caught by the checker.
-    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| SyntheticError::Json { reason: e.to_string(), path: path.to_string() })?;
     write_bytes(sink, path, text.as_bytes())
 }
 
