@@ -7,4 +7,4 @@ cd "$repo"
 trunk build --release
 port="${PORT:-8080}"
 echo "Episcope is at http://127.0.0.1:$port/  (Ctrl-C stops it)"
-exec python3 -m http.server "$port" --bind 127.0.0.1 --directory dist
+exec python3 scripts/serve.py dist "$port"

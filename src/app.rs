@@ -12,6 +12,7 @@ use crate::components::home::HomePage;
 use crate::components::overview::OverviewPage;
 use crate::components::rules::RulesPage;
 use crate::components::status::{ErrorBanner, ProgressPanel};
+use crate::deep_link::{format_time_param, DeepLink};
 use crate::protocol::{Example, Request, Response};
 use crate::view_model::name_picked_folder;
 use crate::worker_client::{client, WorkerProgress};
@@ -54,6 +55,16 @@ pub struct AppState {
     /// The episode shown in the episode view (`None`: the overview).
     pub selected_episode: RwSignal<Option<u64>>,
     pub page: RwSignal<Page>,
+    /// Episodes in the order the episode list shows them (filtered and sorted); the episode view's
+    /// previous/next follow it.
+    pub episode_order: RwSignal<Vec<u64>>,
+    /// The files of the open local dataset, kept on the page only to play its videos through
+    /// object URLs (`relative path`, `File`).
+    pub local_files: StoredValue<Vec<(String, web_sys::File)>, LocalStorage>,
+    /// A deep link's episode and time, applied once the dataset it names has opened.
+    pub pending_link: StoredValue<Option<DeepLink>>,
+    /// The episode and time a deep link opened, for the episode view to start at.
+    pub linked_time: StoredValue<Option<(u64, f64)>>,
 }
 
 /// Which page is shown.
@@ -80,7 +91,34 @@ impl AppState {
             focused_episode: RwSignal::new(None),
             selected_episode: RwSignal::new(None),
             page: RwSignal::new(Page::Main),
+            episode_order: RwSignal::new(Vec::new()),
+            local_files: StoredValue::new_local(Vec::new()),
+            pending_link: StoredValue::new(Some(current_link())),
+            linked_time: StoredValue::new(None),
         }
+    }
+
+    /// Opens an episode (or the overview with `None`) and puts it in the URL.
+    pub fn select_episode(self, episode: Option<u64>) {
+        self.selected_episode.set(episode);
+        update_link(|link| {
+            link.episode = episode;
+            link.time_secs = None;
+        });
+    }
+
+    /// The URL to use for a video or image file of the open dataset: an object URL of the local
+    /// file (the caller revokes it), or the bundled example's same-origin URL. Matched by the path
+    /// relative to the dataset root (`videos/…/episode_000001.mp4`).
+    pub fn file_url(self, dataset_path: &str) -> Option<(String, bool)> {
+        if let Some(example) = self.example_id.get_untracked() {
+            return base_url(&format!("examples/{example}/{dataset_path}")).ok().map(|url| (url, false));
+        }
+        let suffix = format!("/{dataset_path}");
+        self.local_files.with_value(|files| {
+            let (_, file) = files.iter().find(|(path, _)| path == dataset_path || path.ends_with(&suffix))?;
+            web_sys::Url::create_object_url_with_blob(file).ok().map(|url| (url, true))
+        })
     }
 
     /// Runs the checker in the worker over the open dataset.
@@ -105,7 +143,7 @@ impl AppState {
 
     /// Scrolls to an episode named by a finding and highlights it.
     pub fn focus_episode(self, episode: u64) {
-        self.selected_episode.set(None);
+        self.select_episode(None);
         self.focused_episode.set(Some(episode));
         if let Some(row) = web_sys::window()
             .and_then(|w| w.document())
@@ -124,7 +162,8 @@ impl AppState {
         self.page.set(Page::Main);
         self.example_id.set(None);
         self.error.set(None);
-        set_query(None);
+        self.local_files.set_value(Vec::new());
+        update_link(|link| *link = DeepLink::default());
     }
 
     async fn run_open(self, request: Request, files: js_sys::Array) {
@@ -138,7 +177,20 @@ impl AppState {
                 self.report.set(None);
                 self.focused_episode.set(None);
                 self.selected_episode.set(None);
+                let link = self.pending_link.try_update_value(|l| l.take()).flatten();
+                let linked_time = link.as_ref().and_then(|l| l.time_secs);
+                let linked_episode =
+                    link.and_then(|l| l.episode).filter(|e| overview.episode_list.iter().any(|x| x.index == *e));
+                self.linked_time.set_value(linked_episode.zip(linked_time));
+                self.episode_order.set(overview.episode_list.iter().map(|e| e.index).collect());
                 self.overview.set(Some(*overview));
+                if let Some(episode) = linked_episode {
+                    self.selected_episode.set(Some(episode));
+                    update_link(|l| {
+                        l.episode = Some(episode);
+                        l.time_secs = linked_time;
+                    });
+                }
                 if auto_check {
                     self.run_check();
                 }
@@ -163,6 +215,9 @@ impl AppState {
         for (_, file) in &files {
             array.push(file);
         }
+        self.local_files.set_value(files);
+        // A deep link names an example; it does not apply to a folder opened by hand.
+        self.pending_link.set_value(None);
         let request = Request::OpenLocal {
             request_id: client().next_request_id(),
             name,
@@ -170,7 +225,7 @@ impl AppState {
             debug_panic_on: query_param("debug-panic-on"),
         };
         self.example_id.set(None);
-        set_query(None);
+        update_link(|link| *link = DeepLink::default());
         spawn_local(self.run_open(request, array));
     }
 
@@ -190,7 +245,15 @@ impl AppState {
             files: example.files.clone(),
         };
         self.example_id.set(Some(example.id.clone()));
-        set_query(Some(&example.id));
+        self.local_files.set_value(Vec::new());
+        // Keep a deep link's episode and time only when it names this example.
+        self.pending_link.update_value(|l| {
+            if l.as_ref().is_some_and(|l| l.example.as_deref() != Some(example.id.as_str())) {
+                *l = None;
+            }
+        });
+        let id = example.id.clone();
+        update_link(move |link| *link = DeepLink { example: Some(id), ..DeepLink::default() });
         spawn_local(self.run_open(request, js_sys::Array::new()));
     }
 }
@@ -214,17 +277,39 @@ pub fn query_example() -> Option<String> {
     query_param("example")
 }
 
-fn set_query(example: Option<&str>) {
+/// The deep link in the current URL.
+pub fn current_link() -> DeepLink {
+    let pairs: Vec<(String, String)> = ["example", "episode", "t"]
+        .into_iter()
+        .filter_map(|key| query_param(key).map(|value| (key.to_string(), value)))
+        .collect();
+    DeepLink::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+}
+
+/// Rewrites the URL's deep link in place (no navigation, no history entry).
+pub fn update_link(change: impl FnOnce(&mut DeepLink)) {
     let Some(window) = web_sys::window() else { return };
     let Ok(href) = window.location().href() else { return };
     let Ok(url) = web_sys::Url::new(&href) else { return };
-    match example {
-        Some(id) => url.search_params().set("example", id),
-        None => url.search_params().delete("example"),
+    let mut link = current_link();
+    change(&mut link);
+    for (key, value) in link.to_pairs() {
+        match value {
+            Some(value) => url.search_params().set(key, &value),
+            None => url.search_params().delete(key),
+        }
     }
-    if let Ok(history) = window.history() {
-        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url.href()));
+    if url.href() != href {
+        if let Ok(history) = window.history() {
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url.href()));
+        }
     }
+}
+
+/// Puts the cursor time in the URL (`t`), so a copied link reopens the same moment.
+pub fn update_link_time(time_secs: Option<f64>) {
+    let formatted = time_secs.map(format_time_param);
+    update_link(|link| link.time_secs = formatted.and_then(|t| t.parse().ok()));
 }
 
 #[component]

@@ -2,8 +2,11 @@
 //! message protocol. Untrusted dataset bytes are parsed only in the worker.
 
 pub mod charts;
+pub mod deep_link;
+pub mod episode_browser;
 pub mod protocol;
 pub mod render3d;
+pub mod timeline;
 pub mod view_model;
 
 #[cfg(target_arch = "wasm32")]

@@ -32,6 +32,8 @@ pub enum Request {
     ReadEpisode { request_id: u32, episode_index: u64, features: Vec<String> },
     /// Run the conformance checker over the open dataset.
     Check { request_id: u32 },
+    /// The image of an image-dtype feature at one frame (answered with its bytes attached).
+    ReadImage { request_id: u32, episode_index: u64, feature: String, frame: u64 },
 }
 
 impl Request {
@@ -40,7 +42,8 @@ impl Request {
             Request::OpenLocal { request_id, .. }
             | Request::OpenBundled { request_id, .. }
             | Request::ReadEpisode { request_id, .. }
-            | Request::Check { request_id } => *request_id,
+            | Request::Check { request_id }
+            | Request::ReadImage { request_id, .. } => *request_id,
         }
     }
 }
@@ -70,6 +73,20 @@ pub enum Response {
     Episode {
         request_id: u32,
         frames: Box<EpisodeFrames>,
+        /// Where each camera's video of this episode is.
+        #[serde(default)]
+        videos: Vec<VideoClip>,
+        /// Image-dtype features (shown frame by frame with `ReadImage`).
+        #[serde(default)]
+        image_features: Vec<String>,
+    },
+    /// The encoded image (PNG/JPEG bytes attached to the message, not in the JSON).
+    Image {
+        request_id: u32,
+        feature: String,
+        frame: u64,
+        /// `image/png`, `image/jpeg` … as sniffed from the bytes.
+        mime: String,
     },
     Checked {
         request_id: u32,
@@ -95,11 +112,24 @@ impl Response {
             Response::Progress { request_id, .. }
             | Response::Opened { request_id, .. }
             | Response::Episode { request_id, .. }
+            | Response::Image { request_id, .. }
             | Response::Checked { request_id, .. }
             | Response::Reading { request_id, .. }
             | Response::Failed { request_id, .. } => Some(*request_id),
         }
     }
+}
+
+/// One camera's video of one episode: the file (a path in the dataset) and where the episode lies
+/// in it (v3.0 files hold many episodes, so it starts `from_timestamp_secs` in).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VideoClip {
+    pub feature: String,
+    pub path: String,
+    pub from_timestamp_secs: f64,
+    pub to_timestamp_secs: Option<f64>,
+    /// Whether the file is in the dataset.
+    pub present: bool,
 }
 
 /// The list of bundled examples (`examples/index.json`).

@@ -3,6 +3,24 @@
 
 use episcope_core::lerobot::overview::{format_bytes, Overview};
 
+use crate::render3d::DimRef;
+
+/// `feature#index` or `time`: a dimension as a `<select>` value.
+pub fn dim_id(dim: &DimRef) -> String {
+    match dim {
+        DimRef::Dim { feature, index } => format!("{feature}#{index}"),
+        DimRef::Time => "time".to_string(),
+    }
+}
+
+/// The dimension a [`dim_id`] names (anything unparsable is time).
+pub fn dim_from_id(id: &str) -> DimRef {
+    match id.rsplit_once('#').and_then(|(f, i)| Some((f, i.parse().ok()?))) {
+        Some((feature, index)) => DimRef::Dim { feature: feature.to_string(), index },
+        None => DimRef::Time,
+    }
+}
+
 /// The dataset name and per-file relative paths of a folder pick. Browsers give paths such as
 /// `my_dataset/meta/info.json` (`webkitRelativePath`) or `/my_dataset/meta/info.json` (drops).
 pub fn name_picked_folder(paths: &[String]) -> String {
@@ -66,6 +84,15 @@ pub fn format_shape(shape: &[u64]) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn dimension_ids_round_trip() {
+        let dim = DimRef::Dim { feature: "a#b".into(), index: 3 };
+        assert_eq!(dim_id(&dim), "a#b#3");
+        assert_eq!(dim_from_id(&dim_id(&dim)), dim);
+        assert_eq!(dim_from_id("time"), DimRef::Time);
+        assert_eq!(dim_from_id("x#y"), DimRef::Time);
+    }
     use super::*;
 
     #[test]

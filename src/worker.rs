@@ -13,8 +13,9 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use episcope_core::check::{check_dataset, CheckOptions};
+use episcope_core::lerobot::info::FeatureKind;
 use episcope_core::lerobot::overview::Overview;
-use episcope_core::lerobot::{open_dataset, read_episode_frames, Dataset};
+use episcope_core::lerobot::{open_dataset, read_episode_frames, read_image_frame, Dataset};
 use episcope_core::source::{check_range, ByteSource, LocalBoxFuture, SourceError};
 use episcope_core::DatasetTree;
 use wasm_bindgen::prelude::*;
@@ -22,7 +23,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
-use crate::protocol::{BundledFile, Request, Response};
+use crate::protocol::{BundledFile, Request, Response, VideoClip};
 
 fn js_error(value: JsValue) -> SourceError {
     let reason = value
@@ -155,6 +156,31 @@ fn post(response: &Response) {
     }
 }
 
+/// Posts a response with bytes attached beside its JSON; the buffer is transferred, not copied.
+fn post_with_binary(response: &Response, bytes: &[u8]) {
+    let Ok(text) = serde_json::to_string(response) else { return };
+    let binary = js_sys::Uint8Array::from(bytes).buffer();
+    let message = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&message, &"json".into(), &JsValue::from_str(&text));
+    let _ = js_sys::Reflect::set(&message, &"binary".into(), &binary);
+    let transfer = js_sys::Array::of1(&binary);
+    if let Err(e) = scope().post_message_with_transfer(&message, &transfer) {
+        web_sys::console::error_2(&"cannot post worker response".into(), &e);
+    }
+}
+
+/// The image format of encoded bytes, from their signature.
+fn sniff_image_mime(bytes: &[u8]) -> &'static str {
+    match bytes {
+        [0x89, b'P', b'N', b'G', ..] => "image/png",
+        [0xFF, 0xD8, 0xFF, ..] => "image/jpeg",
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => "image/webp",
+        [b'G', b'I', b'F', b'8', ..] => "image/gif",
+        [b'B', b'M', ..] => "image/bmp",
+        _ => "application/octet-stream",
+    }
+}
+
 fn failed(request_id: u32, message: String) -> Response {
     // Library errors end with the offending path; surface it separately for the page.
     let path = message.rsplit_once(": ").map(|(_, p)| p.to_string()).filter(|p| p.contains('/') || p.contains('.'));
@@ -236,7 +262,47 @@ async fn handle(request: Request, files: js_sys::Array) {
                 return;
             };
             match read_episode_frames(&open.tree, &open.dataset, episode_index, &features).await {
-                Ok(frames) => post(&Response::Episode { request_id, frames: Box::new(frames) }),
+                Ok(frames) => {
+                    let videos = open
+                        .dataset
+                        .episode(episode_index)
+                        .map(|episode| {
+                            episode
+                                .videos
+                                .iter()
+                                .map(|v| VideoClip {
+                                    feature: v.feature.clone(),
+                                    path: v.path.clone(),
+                                    from_timestamp_secs: v.from_timestamp_secs,
+                                    to_timestamp_secs: v.to_timestamp_secs,
+                                    present: v.present,
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let image_features = open
+                        .dataset
+                        .info
+                        .features
+                        .iter()
+                        .filter(|f| f.kind == FeatureKind::Image)
+                        .map(|f| f.name.clone())
+                        .collect();
+                    post(&Response::Episode { request_id, frames: Box::new(frames), videos, image_features })
+                }
+                Err(e) => post(&failed(request_id, e.to_string())),
+            }
+        }
+        Request::ReadImage { episode_index, feature, frame, .. } => {
+            let Some(open) = OPEN.with(|open| open.borrow().clone()) else {
+                post(&failed(request_id, "no dataset is open".into()));
+                return;
+            };
+            match read_image_frame(&open.tree, &open.dataset, episode_index, &feature, frame).await {
+                Ok(image) => {
+                    let mime = sniff_image_mime(&image.bytes).to_string();
+                    post_with_binary(&Response::Image { request_id, feature, frame, mime }, &image.bytes);
+                }
                 Err(e) => post(&failed(request_id, e.to_string())),
             }
         }

@@ -23,7 +23,7 @@ pub struct WorkerProgress {
 
 struct Pending {
     on_progress: Box<dyn Fn(WorkerProgress)>,
-    answer: oneshot::Sender<Response>,
+    answer: oneshot::Sender<(Response, Option<js_sys::ArrayBuffer>)>,
     last_stage: String,
     /// The file the worker was reading last (named if the worker dies).
     last_file: Option<String>,
@@ -94,9 +94,20 @@ impl WorkerClient {
             let weak = weak.clone();
             move |event: JsValue| {
                 let Some(this) = weak.upgrade() else { return };
-                let Some(text) = event.unchecked_into::<MessageEvent>().data().as_string() else { return };
+                // A plain JSON string, or `{json, binary}` when an answer carries bytes (images).
+                let data = event.unchecked_into::<MessageEvent>().data();
+                let (text, binary) = match data.as_string() {
+                    Some(text) => (text, None),
+                    None => (
+                        js_sys::Reflect::get(&data, &"json".into())
+                            .ok()
+                            .and_then(|v| v.as_string())
+                            .unwrap_or_default(),
+                        js_sys::Reflect::get(&data, &"binary".into()).ok().and_then(|v| v.dyn_into().ok()),
+                    ),
+                };
                 match serde_json::from_str::<Response>(&text) {
-                    Ok(response) => this.on_response(response),
+                    Ok(response) => this.on_response(response, binary),
                     Err(e) => web_sys::console::error_1(&format!("malformed worker message: {e}").into()),
                 }
             }
@@ -116,7 +127,7 @@ impl WorkerClient {
         *self.worker.borrow_mut() = Some(worker);
     }
 
-    fn on_response(self: &Rc<Self>, response: Response) {
+    fn on_response(self: &Rc<Self>, response: Response, binary: Option<js_sys::ArrayBuffer>) {
         match response {
             Response::Crashed { message } => self.on_crash(&message),
             Response::Ready => {
@@ -140,7 +151,7 @@ impl WorkerClient {
             other => {
                 let Some(id) = other.request_id() else { return };
                 if let Some(pending) = self.pending.borrow_mut().remove(&id) {
-                    let _ = pending.answer.send(other);
+                    let _ = pending.answer.send((other, binary));
                 }
             }
         }
@@ -163,7 +174,7 @@ impl WorkerClient {
                 "The file reader stopped unexpectedly while {doing} ({}). It has been restarted; the rest of the page still works.",
                 if detail.is_empty() { "no detail" } else { detail },
             );
-            let _ = pending.answer.send(Response::Failed { request_id, message, path: pending.last_file });
+            let _ = pending.answer.send((Response::Failed { request_id, message, path: pending.last_file }, None));
         }
         self.restarts.set(self.restarts.get() + 1);
         if self.restarts.get() <= 5 {
@@ -192,6 +203,16 @@ impl WorkerClient {
         files: js_sys::Array,
         on_progress: impl Fn(WorkerProgress) + 'static,
     ) -> Response {
+        self.request_with_binary(request, files, on_progress).await.0
+    }
+
+    /// [`Self::request`], keeping the bytes an answer carries beside its JSON (transferred, not copied).
+    pub async fn request_with_binary(
+        &self,
+        request: Request,
+        files: js_sys::Array,
+        on_progress: impl Fn(WorkerProgress) + 'static,
+    ) -> (Response, Option<js_sys::ArrayBuffer>) {
         let request_id = request.request_id();
         let (sender, receiver) = oneshot::channel();
         self.pending.borrow_mut().insert(
@@ -207,10 +228,13 @@ impl WorkerClient {
         } else {
             self.queue.borrow_mut().push(message.into());
         }
-        receiver.await.unwrap_or(Response::Failed {
-            request_id,
-            message: "the file reader was stopped before it answered".into(),
-            path: None,
-        })
+        receiver.await.unwrap_or((
+            Response::Failed {
+                request_id,
+                message: "the file reader was stopped before it answered".into(),
+                path: None,
+            },
+            None,
+        ))
     }
 }

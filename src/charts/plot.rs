@@ -17,11 +17,27 @@ pub const BACKGROUND: &str = "#ffffff";
 const FONT: &str = "12px system-ui, -apple-system, 'Segoe UI', sans-serif";
 const LEGEND_ROW: f64 = 18.0;
 
-/// One dimension of a feature: its label and its values, one per timestamp.
+/// One dimension of a feature: its label, its values (one per timestamp) and its colour (an index
+/// into [`PALETTE`], kept when other dimensions are hidden).
 #[derive(Debug, Clone, Copy)]
 pub struct Line<'a> {
     pub label: &'a str,
     pub values: &'a [f64],
+    pub color_index: usize,
+}
+
+/// The colour of dimension `index`.
+pub fn line_color(index: usize) -> &'static str {
+    PALETTE[index % PALETTE.len()]
+}
+
+/// What to draw besides the lines: the time window shown, the shared cursor and the hover line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct View {
+    /// Seconds shown on the x axis (`None`: the whole episode).
+    pub window_secs: Option<(f64, f64)>,
+    pub cursor_secs: Option<f64>,
+    pub hover_secs: Option<f64>,
 }
 
 /// Where the plot area sits in the canvas, and the data ranges it shows.
@@ -39,10 +55,28 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// The layout of a `width × height` canvas whose legend takes `legend_rows` rows.
-    pub fn new(width: f64, height: f64, legend_rows: usize, times: &[f64], lines: &[Line<'_>]) -> Layout {
-        let (t_from, t_to) = time_range(times);
-        let (y_min, y_max) = value_range(lines);
+    /// The layout of a `width × height` canvas whose legend takes `legend_rows` rows, showing
+    /// `window_secs` (or all of `times`); the value axis fits the values inside that window.
+    pub fn new(
+        width: f64,
+        height: f64,
+        legend_rows: usize,
+        times: &[f64],
+        lines: &[Line<'_>],
+        window_secs: Option<(f64, f64)>,
+    ) -> Layout {
+        let (t_from, t_to) = match window_secs {
+            Some((from, to)) if from.is_finite() && to > from => (from, to),
+            _ => time_range(times),
+        };
+        // Frames inside the window, plus one on each side so lines leaving it still count.
+        let first = times.partition_point(|t| *t < t_from).saturating_sub(1);
+        let last = (times.partition_point(|t| *t <= t_to) + 1).min(times.len());
+        let visible: Vec<Line<'_>> = lines
+            .iter()
+            .map(|l| Line { values: l.values.get(first..last.min(l.values.len())).unwrap_or(&[]), ..*l })
+            .collect();
+        let (y_min, y_max) = value_range(&visible);
         let top = 8.0 + legend_rows as f64 * LEGEND_ROW + 6.0;
         Layout {
             left: 64.0,
@@ -148,32 +182,19 @@ pub fn legend_positions(labels: &[&str], width: f64, text_width: impl Fn(&str) -
 }
 
 /// Draws the plot into a `width × height` canvas context and returns its layout (to map clicks).
+/// The legend is HTML beside the canvas (it toggles dimensions), so the canvas has none.
 pub fn draw_feature(
     ctx: &CanvasRenderingContext2d,
     width: f64,
     height: f64,
     times: &[f64],
     lines: &[Line<'_>],
-    cursor_secs: Option<f64>,
+    view: View,
 ) -> Layout {
     ctx.set_fill_style_str(BACKGROUND);
     ctx.fill_rect(0.0, 0.0, width, height);
     ctx.set_font(FONT);
-    let labels: Vec<&str> = lines.iter().map(|l| l.label).collect();
-    let (legend, rows) =
-        legend_positions(&labels, width, |s| ctx.measure_text(s).map(|m| m.width()).unwrap_or(7.0 * s.len() as f64));
-    let layout = Layout::new(width, height, rows, times, lines);
-
-    // Legend.
-    ctx.set_text_baseline("middle");
-    ctx.set_text_align("left");
-    for (i, (line, (x, row))) in lines.iter().zip(&legend).enumerate() {
-        let y = 8.0 + *row as f64 * LEGEND_ROW + LEGEND_ROW / 2.0;
-        ctx.set_fill_style_str(PALETTE[i % PALETTE.len()]);
-        ctx.fill_rect(*x, y - 2.0, 14.0, 4.0);
-        ctx.set_fill_style_str("#333333");
-        let _ = ctx.fill_text(line.label, x + 18.0, y);
-    }
+    let layout = Layout::new(width, height, 0, times, lines, view.window_secs);
 
     // Grid, ticks and axes.
     ctx.set_line_width(1.0);
@@ -212,9 +233,9 @@ pub fn draw_feature(
     ctx.set_line_width(1.5);
     ctx.set_line_join("round");
     let columns = layout.plot_width().max(1.0) as usize;
-    for (i, line) in lines.iter().enumerate() {
+    for line in lines {
         let buckets = min_max_decimate(times, line.values, layout.t_from, layout.t_to, columns);
-        ctx.set_stroke_style_str(PALETTE[i % PALETTE.len()]);
+        ctx.set_stroke_style_str(line_color(line.color_index));
         ctx.begin_path();
         for (b, bucket) in buckets.iter().enumerate() {
             let (first, second) = if bucket.min_index <= bucket.max_index {
@@ -237,8 +258,19 @@ pub fn draw_feature(
     }
     ctx.restore();
 
+    // Hover line (light, so it never reads as the cursor).
+    if let Some(t) = view.hover_secs.filter(|t| t.is_finite() && *t >= layout.t_from && *t <= layout.t_to) {
+        let x = layout.time_to_x(t).round() + 0.5;
+        ctx.set_stroke_style_str("#b0b0b0");
+        ctx.set_line_width(1.0);
+        ctx.begin_path();
+        ctx.move_to(x, layout.top);
+        ctx.line_to(x, layout.bottom);
+        ctx.stroke();
+    }
+
     // Time cursor.
-    if let Some(t) = cursor_secs.filter(|t| t.is_finite() && *t >= layout.t_from && *t <= layout.t_to) {
+    if let Some(t) = view.cursor_secs.filter(|t| t.is_finite() && *t >= layout.t_from && *t <= layout.t_to) {
         let x = layout.time_to_x(t).round() + 0.5;
         ctx.set_stroke_style_str("#111111");
         ctx.set_line_width(1.0);
@@ -258,8 +290,8 @@ mod tests {
     fn clicks_map_to_times_and_back() {
         let times: Vec<f64> = (0..240).map(|i| i as f64 / 30.0).collect();
         let values: Vec<f64> = times.iter().map(|t| t.sin()).collect();
-        let lines = [Line { label: "a", values: &values }];
-        let layout = Layout::new(1000.0, 260.0, 1, &times, &lines);
+        let lines = [Line { label: "a", values: &values, color_index: 0 }];
+        let layout = Layout::new(1000.0, 260.0, 1, &times, &lines, None);
         assert_eq!(layout.x_to_time(layout.left), 0.0);
         assert!((layout.x_to_time(layout.right) - 239.0 / 30.0).abs() < 1e-12);
         let middle = (layout.left + layout.right) / 2.0;
@@ -270,13 +302,29 @@ mod tests {
     }
 
     #[test]
+    fn a_zoomed_window_maps_its_ends_and_fits_its_values() {
+        let times: Vec<f64> = (0..300).map(|i| i as f64 / 30.0).collect();
+        // A ramp: the values inside 2..4 s lie between 2 and 4 (±1 frame).
+        let values = times.clone();
+        let lines = [Line { label: "a", values: &values, color_index: 3 }];
+        let layout = Layout::new(1000.0, 260.0, 0, &times, &lines, Some((2.0, 4.0)));
+        assert_eq!(layout.x_to_time(layout.left), 2.0);
+        assert_eq!(layout.x_to_time(layout.right), 4.0);
+        assert!(layout.y_min > 1.8 && layout.y_max < 4.2, "{} .. {}", layout.y_min, layout.y_max);
+        // A window that is empty or reversed falls back to the whole episode.
+        let whole = Layout::new(1000.0, 260.0, 0, &times, &lines, Some((5.0, 5.0)));
+        assert_eq!((whole.t_from, whole.t_to), (0.0, 299.0 / 30.0));
+        assert_eq!(line_color(13), PALETTE[3]);
+    }
+
+    #[test]
     fn ranges_are_never_empty() {
         assert_eq!(time_range(&[]), (0.0, 1.0));
         assert_eq!(time_range(&[2.0]), (2.0, 3.0));
         let flat = [5.0, 5.0];
-        assert_eq!(value_range(&[Line { label: "x", values: &flat }]), (4.0, 6.0));
+        assert_eq!(value_range(&[Line { label: "x", values: &flat, color_index: 0 }]), (4.0, 6.0));
         let nan = [f64::NAN];
-        assert_eq!(value_range(&[Line { label: "x", values: &nan }]), (0.0, 1.0));
+        assert_eq!(value_range(&[Line { label: "x", values: &nan, color_index: 0 }]), (0.0, 1.0));
     }
 
     #[test]

@@ -2,7 +2,9 @@
 
 pub mod conformance;
 pub mod episode;
+pub mod episode_list;
 pub mod home;
 pub mod overview;
 pub mod rules;
 pub mod status;
+pub mod trajectory;

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::app::AppState;
 use crate::components::conformance::ConformancePanel;
+use crate::components::episode_list::EpisodeList;
 use crate::view_model::{format_number, format_shape, summary_attributes};
 
 #[component]
@@ -124,29 +125,7 @@ fn overview_view(state: AppState, o: Overview) -> impl IntoView {
                     </tbody>
                 </table>
             </section>
-            <section class="card">
-                <h2>{format!("Episodes ({})", o.episode_list.len())}</h2>
-                <table class="table episodes" data-testid="episode-list">
-                    <thead><tr><th class="num">"Episode"</th><th class="num">"Frames"</th><th class="num">"Duration"</th><th>"Tasks"</th></tr></thead>
-                    <tbody>
-                        {o.episode_list.iter().map(|e| {
-                            let index = e.index;
-                            view! {
-                            <tr data-testid="episode-row" id=format!("episode-{index}") data-episode=e.index.to_string() data-length=e.length.to_string()
-                                class="clickable" tabindex="0" title="Open this episode's plots"
-                                aria-label=format!("Open episode {index}")
-                                on:click=move |_| state.selected_episode.set(Some(index))
-                                on:keydown=move |ev| if ev.key() == "Enter" { state.selected_episode.set(Some(index)) }
-                                class:focused=move || state.focused_episode.get() == Some(index)>
-                                <td class="num">{e.index}</td>
-                                <td class="num">{e.length}</td>
-                                <td class="num">{format_duration(e.duration_secs)}</td>
-                                <td>{e.tasks.join(" · ")}</td>
-                            </tr>
-                        }}).collect_view()}
-                    </tbody>
-                </table>
-            </section>
+            <EpisodeList episodes=o.episode_list.clone()/>
         </div>
     }
 }

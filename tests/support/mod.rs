@@ -82,6 +82,7 @@ fn serve_one(
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
     let mut content_length = 0usize;
+    let mut range: Option<String> = None;
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line)? == 0 || line == "\r\n" {
@@ -90,6 +91,9 @@ fn serve_one(
         if let Some((name, value)) = line.split_once(':') {
             if name.eq_ignore_ascii_case("content-length") {
                 content_length = value.trim().parse().unwrap_or(0);
+            }
+            if name.eq_ignore_ascii_case("range") {
+                range = Some(value.trim().to_string());
             }
         }
     }
@@ -135,19 +139,48 @@ fn serve_one(
     match file.filter(|f| method == "GET" && !path.contains("..") && f.is_file()) {
         Some(file) => {
             let bytes = std::fs::read(&file)?;
-            write!(
-                stream,
-                "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
-                content_type(&file),
-                bytes.len()
-            )?;
-            stream.write_all(&bytes)?;
+            // Byte ranges, as static hosts serve them (media elements seek only with them).
+            match range.as_deref().and_then(|r| byte_range(r, bytes.len())) {
+                Some((start, end)) => {
+                    write!(
+                        stream,
+                        "HTTP/1.1 206 Partial Content\r\nContent-Type: {}\r\nContent-Length: {}\r\nContent-Range: bytes {start}-{end}/{}\r\nAccept-Ranges: bytes\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+                        content_type(&file),
+                        end + 1 - start,
+                        bytes.len()
+                    )?;
+                    stream.write_all(&bytes[start..=end])?;
+                }
+                None => {
+                    write!(
+                        stream,
+                        "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\nAccept-Ranges: bytes\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+                        content_type(&file),
+                        bytes.len()
+                    )?;
+                    stream.write_all(&bytes)?;
+                }
+            }
         }
         None => {
             write!(stream, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")?;
         }
     }
     stream.flush()
+}
+
+/// The inclusive byte range `bytes=a-b`, `bytes=a-` or `bytes=-n` asks for in a file of `len`
+/// bytes, if it is one satisfiable range.
+fn byte_range(header: &str, len: usize) -> Option<(usize, usize)> {
+    let spec = header.strip_prefix("bytes=")?.trim();
+    let (start, end) = spec.split_once('-')?;
+    let last = len.checked_sub(1)?;
+    let (start, end) = match (start.trim(), end.trim()) {
+        ("", suffix) => (len.saturating_sub(suffix.parse().ok()?), last),
+        (start, "") => (start.parse().ok()?, last),
+        (start, end) => (start.parse().ok()?, end.parse::<usize>().ok()?.min(last)),
+    };
+    (start <= end).then_some((start, end))
 }
 
 /// Hosts of Chromium's own background services (component updates, network time, the default

@@ -1,0 +1,180 @@
+//! The episode browser on the overview: search, task/length/findings filters, sorting, keyboard
+//! navigation (↑/↓ or j/k, Enter opens) and paging for datasets with many thousands of episodes.
+//! The filtering and sorting is `episode_browser`; this wires inputs to it.
+
+use episcope_core::lerobot::overview::{format_duration, EpisodeOverview};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::app::AppState;
+use crate::episode_browser::{distinct_tasks, findings_per_episode, EpisodeQuery, SortKey};
+
+/// Rows rendered at a time; more on request (the DOM stays small for 100k-episode datasets).
+const PAGE_ROWS: usize = 500;
+
+fn focus_row(episode: u64) {
+    if let Some(row) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(&format!("episode-{episode}")))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = row.focus();
+    }
+}
+
+#[component]
+pub fn EpisodeList(episodes: Vec<EpisodeOverview>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let total = episodes.len();
+    let tasks = distinct_tasks(&episodes);
+    let episodes = StoredValue::new(episodes);
+    let query = RwSignal::new(EpisodeQuery::default());
+    let shown_rows = RwSignal::new(PAGE_ROWS);
+    let findings = Memo::new(move |_| state.report.with(|r| findings_per_episode(r.as_ref())));
+    let shown = Memo::new(move |_| {
+        let q = query.get();
+        findings.with(|f| episodes.with_value(|e| q.apply(e, f)))
+    });
+    // The episode view's previous/next follow what the list shows.
+    Effect::new(move || {
+        let order: Vec<u64> = episodes.with_value(|e| shown.get().iter().map(|&i| e[i].index).collect());
+        state.episode_order.set(order);
+    });
+    let set = move |change: fn(&mut EpisodeQuery, String)| {
+        move |ev: web_sys::Event| {
+            let value = event_target_value(&ev);
+            query.update(|q| change(q, value));
+            shown_rows.set(PAGE_ROWS);
+        }
+    };
+    let parse_length = |v: String| v.trim().parse::<u64>().ok();
+    let on_key = move |ev: web_sys::KeyboardEvent| {
+        let Some(current) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|e| e.get_attribute("data-episode"))
+            .and_then(|v| v.parse::<u64>().ok())
+        else {
+            return;
+        };
+        let delta = match ev.key().as_str() {
+            "ArrowDown" | "j" => 1,
+            "ArrowUp" | "k" => -1,
+            "Enter" | " " => {
+                ev.prevent_default();
+                state.select_episode(Some(current));
+                return;
+            }
+            _ => return,
+        };
+        ev.prevent_default();
+        let order = state.episode_order.get_untracked();
+        if let Some(next) = crate::episode_browser::neighbour(&order, Some(current), delta) {
+            if let Some(position) = order.iter().position(|e| *e == next) {
+                if position >= shown_rows.get_untracked() {
+                    shown_rows.update(|n| *n += PAGE_ROWS);
+                }
+            }
+            request_animation_frame(move || focus_row(next));
+        }
+    };
+    let rows = move || {
+        let f = findings.get();
+        episodes.with_value(|list| {
+            shown
+                .get()
+                .into_iter()
+                .take(shown_rows.get())
+                .map(|i| {
+                    let e = list[i].clone();
+                    let index = e.index;
+                    let count = f.get(&index).copied().unwrap_or(0);
+                    view! {
+                        <tr data-testid="episode-row" id=format!("episode-{index}") data-episode=index.to_string()
+                            data-length=e.length.to_string() data-findings=count.to_string()
+                            class="clickable" tabindex="0" title="Open this episode (Enter)"
+                            aria-label=format!("Open episode {index}")
+                            on:click=move |_| state.select_episode(Some(index))
+                            class:focused=move || state.focused_episode.get() == Some(index)>
+                            <td class="num">{index}</td>
+                            <td class="num">{e.length}</td>
+                            <td class="num">{format_duration(e.duration_secs)}</td>
+                            <td class="num">{if count > 0 { view! { <span class="badge warn">{count}</span> }.into_any() } else { view! { <span class="muted">"—"</span> }.into_any() }}</td>
+                            <td>{e.tasks.join(" · ")}</td>
+                        </tr>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    let sort_header = move |key: SortKey, label: &'static str, numeric: bool| {
+        view! {
+            <th class:num=numeric aria-sort=move || {
+                let q = query.get();
+                if q.sort != key { "none" } else if q.descending { "descending" } else { "ascending" }
+            }>
+                <button class="sort" data-testid="episode-sort" data-key=key.id() on:click=move |_| query.update(|q| {
+                    if q.sort == key { q.descending = !q.descending } else { q.sort = key; q.descending = false }
+                })>
+                    {label}
+                    {move || { let q = query.get(); (q.sort == key).then_some(if q.descending { " ▼" } else { " ▲" }) }}
+                </button>
+            </th>
+        }
+    };
+    view! {
+        <section class="card">
+            <h2>{move || {
+                let n = shown.with(Vec::len);
+                if n == total { format!("Episodes ({total})") } else { format!("Episodes ({n} of {total})") }
+            }}</h2>
+            <div class="episode-filters" data-testid="episode-filters">
+                <input type="search" placeholder="Search tasks or an episode number" data-testid="episode-search"
+                    aria-label="Search episodes" on:input=set(|q, v| q.search = v)/>
+                <select data-testid="episode-task-filter" aria-label="Task" on:change=set(|q, v| q.task = (!v.is_empty()).then_some(v))>
+                    <option value="">"All tasks"</option>
+                    {tasks.into_iter().map(|t| view! { <option value=t.clone()>{t.clone()}</option> }).collect_view()}
+                </select>
+                <label>"Frames ≥ "<input type="number" min="0" class="short" data-testid="episode-min-length"
+                    on:input=move |ev| { let v = parse_length(event_target_value(&ev)); query.update(|q| q.min_length = v) }/></label>
+                <label>" ≤ "<input type="number" min="0" class="short" data-testid="episode-max-length"
+                    on:input=move |ev| { let v = parse_length(event_target_value(&ev)); query.update(|q| q.max_length = v) }/></label>
+                <label class="check"><input type="checkbox" data-testid="episode-with-findings"
+                    on:change=move |ev| { let on = event_target_checked(&ev); query.update(|q| q.with_findings_only = on) }/>
+                    " with findings"</label>
+                <select data-testid="episode-sort-select" aria-label="Sort by" on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    let (key, descending) = v.split_once(':').unwrap_or((v.as_str(), ""));
+                    let (key, descending) = (SortKey::from_id(key), descending == "desc");
+                    query.update(|q| { q.sort = key; q.descending = descending });
+                }>
+                    <option value="index:asc">"Sort: episode"</option>
+                    <option value="length:desc">"Longest first"</option>
+                    <option value="length:asc">"Shortest first"</option>
+                    <option value="findings:desc">"Most findings first"</option>
+                    <option value="task:asc">"Task A–Z"</option>
+                </select>
+            </div>
+            <table class="table episodes" data-testid="episode-list" on:keydown=on_key>
+                <thead><tr>
+                    {sort_header(SortKey::Index, "Episode", true)}
+                    {sort_header(SortKey::Length, "Frames", true)}
+                    <th class="num">"Duration"</th>
+                    {sort_header(SortKey::Findings, "Findings", true)}
+                    {sort_header(SortKey::Task, "Tasks", false)}
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+            {move || {
+                let n = shown.with(Vec::len);
+                (n > shown_rows.get()).then(|| view! {
+                    <button class="secondary" data-testid="episode-more" on:click=move |_| shown_rows.update(|r| *r += PAGE_ROWS)>
+                        {format!("Show more ({} not shown)", n - shown_rows.get_untracked())}
+                    </button>
+                })
+            }}
+            {move || (shown.with(Vec::is_empty)).then(|| view! { <p class="muted">"No episode matches these filters."</p> })}
+            <p class="muted small">"↑/↓ or j/k move between episodes, Enter opens one; in an episode, PageUp/PageDown go to the previous/next."</p>
+        </section>
+    }
+}
