@@ -9,10 +9,13 @@ use wasm_bindgen::JsCast;
 
 use crate::components::episode::EpisodePage;
 use crate::components::home::HomePage;
+use crate::components::lang_switch::LangSwitch;
 use crate::components::overview::OverviewPage;
 use crate::components::rules::RulesPage;
 use crate::components::status::{ErrorBanner, ProgressPanel};
 use crate::deep_link::{format_time_param, DeepLink};
+use crate::i18n::common::CommonText;
+use crate::i18n::{provide_lang, t};
 use crate::protocol::{Example, Request, Response};
 use crate::view_model::name_picked_folder;
 use crate::worker_client::{client, WorkerProgress};
@@ -316,6 +319,7 @@ pub fn update_link_time(time_secs: Option<f64>) {
 pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
+    provide_lang();
     view! {
         <header class="topbar">
             <a class="brand" href="./" on:click=move |ev| { ev.prevent_default(); state.close(); }>
@@ -323,17 +327,16 @@ pub fn App() -> impl IntoView {
                 <span>"Episcope"</span>
             </a>
             <nav class="topnav">
-                <button class="navlink" data-testid="nav-rules" on:click=move |_| state.page.set(Page::Rules)>"Rules"</button>
-                <span class="privacy-pill" title="Files are read inside this browser tab. Nothing is uploaded.">
-                    "Local only · nothing leaves this browser"
-                </span>
+                <button class="navlink" data-testid="nav-rules" on:click=move |_| state.page.set(Page::Rules)>{t(CommonText::NavRules)}</button>
+                <span class="privacy-pill" title=t(CommonText::PrivacyHint)>{t(CommonText::PrivacyPill)}</span>
+                <LangSwitch/>
             </nav>
         </header>
         <main>
             <ErrorBanner/>
             <ProgressPanel/>
             <Show when=move || state.page.get() == Page::Rules>
-                <button class="secondary" on:click=move |_| state.page.set(Page::Main)>"← Back"</button>
+                <button class="secondary" on:click=move |_| state.page.set(Page::Main)>{t(CommonText::Back)}</button>
                 <RulesPage/>
             </Show>
             <Show when=move || state.page.get() == Page::Main>

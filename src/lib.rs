@@ -4,6 +4,7 @@
 pub mod charts;
 pub mod deep_link;
 pub mod episode_browser;
+pub mod i18n;
 pub mod protocol;
 pub mod render3d;
 pub mod timeline;

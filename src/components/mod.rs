@@ -4,6 +4,7 @@ pub mod conformance;
 pub mod episode;
 pub mod episode_list;
 pub mod home;
+pub mod lang_switch;
 pub mod overview;
 pub mod rules;
 pub mod status;
