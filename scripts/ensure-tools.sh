@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing Episcope needs, skipping what is already there:
 # the wasm32 target, Trunk, the wasm-bindgen CLI at the exact version in Cargo.lock, wasm-opt
-# (npm binaryen, see ARCHITECTURE.md), and (with --browser) Debian's chromium + chromium-driver.
+# (npm binaryen, see ARCHITECTURE.md), and (with --browser) Debian's chromium + chromium-driver
+# and fonts-noto-cjk (so the Japanese UI renders in the tests).
 # Everything comes from crates.io, npm or Debian; no prebuilt binary is downloaded from elsewhere.
 # Source it (`. scripts/ensure-tools.sh`) so PATH keeps the tools.
 set -euo pipefail
@@ -38,6 +39,13 @@ if [ "$want_browser" = 1 ] && { ! command -v chromium >/dev/null || ! command -v
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >&2
   apt-get install -y -qq chromium chromium-driver >&2
+fi
+# Japanese UI text renders in the system's Japanese fonts (no web fonts): give the test browser one.
+if [ "$want_browser" = 1 ] && ! dpkg-query -W -f='${Status}' fonts-noto-cjk 2>/dev/null | grep -q "ok installed"; then
+  log "installing Debian fonts-noto-cjk (Japanese glyphs for the browser tests)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq fonts-noto-cjk >&2
 fi
 # Trunk runs cargo with --offline (Trunk.toml), so fetch the locked crates first.
 (cd "$repo" && cargo fetch --locked >/dev/null 2>&1 || cargo fetch >&2)

@@ -14,8 +14,8 @@ use crate::components::overview::OverviewPage;
 use crate::components::rules::RulesPage;
 use crate::components::status::{ErrorBanner, ProgressPanel};
 use crate::deep_link::{format_time_param, DeepLink};
-use crate::i18n::common::CommonText;
-use crate::i18n::{provide_lang, t};
+use crate::i18n::common::{CommonSentence, CommonText};
+use crate::i18n::{document_lang, provide_lang, t, Text};
 use crate::protocol::{Example, Request, Response};
 use crate::view_model::name_picked_folder;
 use crate::worker_client::{client, WorkerProgress};
@@ -199,9 +199,10 @@ impl AppState {
                 }
             }
             Response::Failed { message, path, .. } => self.error.set(Some(UserError { message, path })),
-            other => self
-                .error
-                .set(Some(UserError { message: format!("unexpected answer from the reader: {other:?}"), path: None })),
+            other => self.error.set(Some(UserError {
+                message: CommonSentence::UnexpectedAnswer { answer: format!("{other:?}") }.text(document_lang()),
+                path: None,
+            })),
         }
     }
 
@@ -209,7 +210,8 @@ impl AppState {
     /// to the worker, which reads them lazily; nothing is uploaded anywhere.
     pub fn open_local(self, files: Vec<(String, web_sys::File)>) {
         if files.is_empty() {
-            self.error.set(Some(UserError { message: "The folder is empty.".into(), path: None }));
+            self.error
+                .set(Some(UserError { message: CommonText::EmptyFolder.str(document_lang()).into(), path: None }));
             return;
         }
         let paths: Vec<String> = files.iter().map(|(p, _)| p.clone()).collect();

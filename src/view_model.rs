@@ -1,7 +1,10 @@
 //! Plain logic behind the views (tested natively): naming a picked folder, the summary's test
 //! attributes, progress text. Components only wire signals to these.
 
-use episcope_core::lerobot::overview::{format_bytes, Overview};
+use episcope_core::lerobot::overview::Overview;
+
+use crate::i18n::common::CommonSentence;
+use crate::i18n::{Lang, Text};
 
 use crate::render3d::DimRef;
 
@@ -54,17 +57,9 @@ pub fn format_number(value: f64) -> String {
     }
 }
 
-/// `Reading episodes (2 of 5) · 120.4 kB read`.
-pub fn progress_text(stage: &str, done: u64, total: u64, bytes_read: u64) -> String {
-    let stage_text = match stage {
-        "info" => "Reading meta/info.json".to_string(),
-        "tasks" => "Reading tasks".to_string(),
-        "episodes" => "Reading episode metadata".to_string(),
-        "done" => "Finishing".to_string(),
-        other => format!("Reading {other}"),
-    };
-    let count = if total > 1 { format!(" ({} of {total})", done.min(total) + 1) } else { String::new() };
-    format!("{stage_text}{count} · {} read", format_bytes(bytes_read))
+/// `Reading episodes (2 of 5) · 120.4 kB read` in `lang`.
+pub fn progress_text(stage: &str, done: u64, total: u64, bytes_read: u64, lang: Lang) -> String {
+    CommonSentence::Progress { stage: stage.to_string(), done, total, bytes_read }.text(lang)
 }
 
 /// Fraction of the work done, 0..=1.
@@ -106,7 +101,8 @@ mod tests {
     fn numbers_and_progress_read_naturally() {
         assert_eq!(format_number(30.0), "30");
         assert_eq!(format_number(29.97), "29.97");
-        assert_eq!(progress_text("episodes", 1, 5, 2048), "Reading episode metadata (2 of 5) · 2.0 kB read");
+        assert_eq!(progress_text("episodes", 1, 5, 2048, Lang::En), "Reading episode metadata (2 of 5) · 2.0 kB read");
+        assert_eq!(progress_text("tasks", 0, 1, 2048, Lang::Ja), "タスクを読み込み中 · 2.0 kB 読み込み済み");
         assert_eq!(progress_fraction(1, 4), 0.25);
         assert_eq!(progress_fraction(1, 0), 0.0);
         assert_eq!(format_shape(&[3, 4]), "[3, 4]");

@@ -9,6 +9,8 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::app::AppState;
+use crate::i18n::conformance::{severity_label, ConformanceSentence, ConformanceText};
+use crate::i18n::{t, use_lang, Lang, Text};
 
 /// Saves `text` as a file through a `blob:` URL and a download link: nothing leaves the browser.
 fn download(file_name: &str, mime: &str, text: &str) {
@@ -43,6 +45,7 @@ fn safe_file_stem(name: &str) -> String {
 #[component]
 pub fn ConformancePanel() -> impl IntoView {
     let state = expect_context::<AppState>();
+    let lang = use_lang();
     let show_errors = RwSignal::new(true);
     let show_warnings = RwSignal::new(true);
     let show_infos = RwSignal::new(false);
@@ -58,22 +61,29 @@ pub fn ConformancePanel() -> impl IntoView {
     };
     view! {
         <section class="card conformance" data-testid="conformance">
-            <h2>"Conformance"</h2>
+            <h2>{t(ConformanceText::Title)}</h2>
             {move || match state.report.get() {
                 None => view! {
                     <p class="muted">
-                        {move || if state.checking.get() { "Checking every file against the LeRobot rules…" } else { "Not checked yet." }}
+                        {move || if state.checking.get() { ConformanceText::Checking } else { ConformanceText::NotChecked }.str(lang.get())}
                     </p>
                     <button class="primary" disabled=move || state.checking.get() on:click=move |_| state.run_check()>
-                        "Check conformance"
+                        {t(ConformanceText::CheckButton)}
                     </button>
                 }.into_any(),
                 Some(report) => {
                     let summary = report.summary.clone();
-                    let (badge_class, badge_text) = match summary.verdict {
-                        Verdict::Pass => ("badge-pass", "Pass"),
-                        Verdict::Warnings => ("badge-warn", "Pass with warnings"),
-                        Verdict::Errors => ("badge-fail", "Errors"),
+                    let badge_class = match summary.verdict {
+                        Verdict::Pass => "badge-pass",
+                        Verdict::Warnings => "badge-warn",
+                        Verdict::Errors => "badge-fail",
+                    };
+                    let badge_text = t(ConformanceText::verdict(summary.verdict));
+                    let counts = ConformanceSentence::Counts {
+                        errors: summary.errors,
+                        warnings: summary.warnings,
+                        infos: summary.infos,
+                        rules_checked: report.rules_checked as u64,
                     };
                     let stem = safe_file_stem(&report.dataset.name);
                     let (json_report, md_report, html_report) = (report.clone(), report.clone(), report.clone());
@@ -84,11 +94,11 @@ pub fn ConformancePanel() -> impl IntoView {
                             <div class="conformance-summary" data-testid="conformance-summary"
                                 data-errors=summary.errors.to_string() data-warnings=summary.warnings.to_string()
                                 data-verdict=format!("{:?}", summary.verdict).to_lowercase()>
-                                <span class=format!("verdict-badge {badge_class}")>{badge_text}</span>
-                                <span>{format!("{} errors · {} warnings · {} info · {} rules checked", summary.errors, summary.warnings, summary.infos, report.rules_checked)}</span>
+                                <span class=format!("verdict-badge {badge_class}") data-testid="verdict-badge">{badge_text}</span>
+                                <span>{move || counts.text(lang.get())}</span>
                             </div>
                             <div class="exports">
-                                <span class="muted">"Export: "</span>
+                                <span class="muted">{t(ConformanceText::Export)}</span>
                                 <button class="secondary" data-testid="export-json" on:click=move |_| {
                                     let text = serde_json::to_string_pretty(&json_report).unwrap_or_default();
                                     download(&format!("{stem_json}.episcope.json"), "application/json", &text);
@@ -102,26 +112,27 @@ pub fn ConformancePanel() -> impl IntoView {
                             </div>
                         </div>
                         <div class="filters">
-                            <label><input type="checkbox" prop:checked=move || show_errors.get() on:change=move |_| show_errors.update(|v| *v = !*v)/>" Errors"</label>
-                            <label><input type="checkbox" prop:checked=move || show_warnings.get() on:change=move |_| show_warnings.update(|v| *v = !*v)/>" Warnings"</label>
-                            <label><input type="checkbox" prop:checked=move || show_infos.get() on:change=move |_| show_infos.update(|v| *v = !*v)/>" Info"</label>
-                            <input type="search" placeholder="Filter by rule or text" prop:value=move || rule_filter.get()
+                            <label><input type="checkbox" prop:checked=move || show_errors.get() on:change=move |_| show_errors.update(|v| *v = !*v)/>{t(ConformanceText::FilterErrors)}</label>
+                            <label><input type="checkbox" prop:checked=move || show_warnings.get() on:change=move |_| show_warnings.update(|v| *v = !*v)/>{t(ConformanceText::FilterWarnings)}</label>
+                            <label><input type="checkbox" prop:checked=move || show_infos.get() on:change=move |_| show_infos.update(|v| *v = !*v)/>{t(ConformanceText::FilterInfo)}</label>
+                            <input type="search" placeholder=t(ConformanceText::FilterPlaceholder) prop:value=move || rule_filter.get()
                                 on:input=move |ev| rule_filter.set(event_target_value(&ev))/>
                         </div>
+                        {move || (lang.get() == Lang::Ja).then(|| view! { <p class="muted small">{t(ConformanceText::FindingsInEnglish)}</p> })}
                         {move || {
                             let mut groups: BTreeMap<(Severity, String), Vec<Finding>> = BTreeMap::new();
                             for f in findings.iter().filter(|f| visible(f)) {
                                 groups.entry((f.severity, f.rule.clone())).or_default().push(f.clone());
                             }
                             if groups.is_empty() {
-                                return view! { <p class="muted">"No findings to show."</p> }.into_any();
+                                return view! { <p class="muted">{t(ConformanceText::NoFindingsShown)}</p> }.into_any();
                             }
                             groups.into_iter().map(|((severity, rule_id), items)| {
                                 let title = rule(&rule_id).map(|r| r.title).unwrap_or("");
                                 let total: u64 = items.iter().map(|f| f.count).sum();
                                 view! {
                                     <div class="rule-group" data-testid="rule-group" data-rule=rule_id.clone()>
-                                        <h3><span class=format!("sev sev-{}", severity.as_str())>{severity.as_str()}</span>
+                                        <h3><span class=format!("sev sev-{}", severity.as_str())>{move || severity_label(severity, lang.get())}</span>
                                             " " <code>{rule_id.clone()}</code> " — " {title}
                                             <span class="muted">{format!(" ({total})")}</span></h3>
                                         <ul>
@@ -135,7 +146,7 @@ pub fn ConformancePanel() -> impl IntoView {
                                                         on:click=move |_| if let Some(e) = episode { state.focus_episode(e) }>
                                                         <div class="finding-where">{describe_location(&f.location)}{count}</div>
                                                         <div>{f.message.clone()}</div>
-                                                        <div class="muted">"Fix: "{f.fix.clone()}</div>
+                                                        <div class="muted">{t(ConformanceText::Fix)}{f.fix.clone()}</div>
                                                     </li>
                                                 }
                                             }).collect_view()}

@@ -2,12 +2,14 @@
 //! navigation (↑/↓ or j/k, Enter opens) and paging for datasets with many thousands of episodes.
 //! The filtering and sorting is `episode_browser`; this wires inputs to it.
 
-use episcope_core::lerobot::overview::{format_duration, EpisodeOverview};
+use episcope_core::lerobot::overview::EpisodeOverview;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::app::AppState;
 use crate::episode_browser::{distinct_tasks, findings_per_episode, EpisodeQuery, SortKey};
+use crate::i18n::overview::{EpisodeListText, OverviewSentence};
+use crate::i18n::{format_duration, t, use_lang, Text};
 
 /// Rows rendered at a time; more on request (the DOM stays small for 100k-episode datasets).
 const PAGE_ROWS: usize = 500;
@@ -25,6 +27,7 @@ fn focus_row(episode: u64) {
 #[component]
 pub fn EpisodeList(episodes: Vec<EpisodeOverview>) -> impl IntoView {
     let state = expect_context::<AppState>();
+    let lang = use_lang();
     let total = episodes.len();
     let tasks = distinct_tasks(&episodes);
     let episodes = StoredValue::new(episodes);
@@ -92,13 +95,13 @@ pub fn EpisodeList(episodes: Vec<EpisodeOverview>) -> impl IntoView {
                     view! {
                         <tr data-testid="episode-row" id=format!("episode-{index}") data-episode=index.to_string()
                             data-length=e.length.to_string() data-findings=count.to_string()
-                            class="clickable" tabindex="0" title="Open this episode (Enter)"
-                            aria-label=format!("Open episode {index}")
+                            class="clickable" tabindex="0" title=t(EpisodeListText::RowTitle)
+                            aria-label=move || OverviewSentence::OpenEpisode { episode: index }.text(lang.get())
                             on:click=move |_| state.select_episode(Some(index))
                             class:focused=move || state.focused_episode.get() == Some(index)>
                             <td class="num">{index}</td>
                             <td class="num">{e.length}</td>
-                            <td class="num">{format_duration(e.duration_secs)}</td>
+                            <td class="num">{move || format_duration(e.duration_secs, lang.get())}</td>
                             <td class="num">{if count > 0 { view! { <span class="badge warn">{count}</span> }.into_any() } else { view! { <span class="muted">"—"</span> }.into_any() }}</td>
                             <td>{e.tasks.join(" · ")}</td>
                         </tr>
@@ -107,7 +110,7 @@ pub fn EpisodeList(episodes: Vec<EpisodeOverview>) -> impl IntoView {
                 .collect_view()
         })
     };
-    let sort_header = move |key: SortKey, label: &'static str, numeric: bool| {
+    let sort_header = move |key: SortKey, label: EpisodeListText, numeric: bool| {
         view! {
             <th class:num=numeric aria-sort=move || {
                 let q = query.get();
@@ -116,7 +119,7 @@ pub fn EpisodeList(episodes: Vec<EpisodeOverview>) -> impl IntoView {
                 <button class="sort" data-testid="episode-sort" data-key=key.id() on:click=move |_| query.update(|q| {
                     if q.sort == key { q.descending = !q.descending } else { q.sort = key; q.descending = false }
                 })>
-                    {label}
+                    {t(label)}
                     {move || { let q = query.get(); (q.sort == key).then_some(if q.descending { " ▼" } else { " ▲" }) }}
                 </button>
             </th>
@@ -125,43 +128,43 @@ pub fn EpisodeList(episodes: Vec<EpisodeOverview>) -> impl IntoView {
     view! {
         <section class="card">
             <h2>{move || {
-                let n = shown.with(Vec::len);
-                if n == total { format!("Episodes ({total})") } else { format!("Episodes ({n} of {total})") }
+                let shown = shown.with(Vec::len) as u64;
+                OverviewSentence::EpisodesHeading { shown, total: total as u64 }.text(lang.get())
             }}</h2>
             <div class="episode-filters" data-testid="episode-filters">
-                <input type="search" placeholder="Search tasks or an episode number" data-testid="episode-search"
-                    aria-label="Search episodes" on:input=set(|q, v| q.search = v)/>
-                <select data-testid="episode-task-filter" aria-label="Task" on:change=set(|q, v| q.task = (!v.is_empty()).then_some(v))>
-                    <option value="">"All tasks"</option>
+                <input type="search" placeholder=t(EpisodeListText::SearchPlaceholder) data-testid="episode-search"
+                    aria-label=t(EpisodeListText::SearchLabel) on:input=set(|q, v| q.search = v)/>
+                <select data-testid="episode-task-filter" aria-label=t(EpisodeListText::TaskLabel) on:change=set(|q, v| q.task = (!v.is_empty()).then_some(v))>
+                    <option value="">{t(EpisodeListText::AllTasks)}</option>
                     {tasks.into_iter().map(|t| view! { <option value=t.clone()>{t.clone()}</option> }).collect_view()}
                 </select>
-                <label>"Frames ≥ "<input type="number" min="0" class="short" data-testid="episode-min-length"
+                <label>{t(EpisodeListText::FramesAtLeast)}<input type="number" min="0" class="short" data-testid="episode-min-length"
                     on:input=move |ev| { let v = parse_length(event_target_value(&ev)); query.update(|q| q.min_length = v) }/></label>
                 <label>" ≤ "<input type="number" min="0" class="short" data-testid="episode-max-length"
                     on:input=move |ev| { let v = parse_length(event_target_value(&ev)); query.update(|q| q.max_length = v) }/></label>
                 <label class="check"><input type="checkbox" data-testid="episode-with-findings"
                     on:change=move |ev| { let on = event_target_checked(&ev); query.update(|q| q.with_findings_only = on) }/>
-                    " with findings"</label>
-                <select data-testid="episode-sort-select" aria-label="Sort by" on:change=move |ev| {
+                    {t(EpisodeListText::WithFindings)}</label>
+                <select data-testid="episode-sort-select" aria-label=t(EpisodeListText::SortLabel) on:change=move |ev| {
                     let v = event_target_value(&ev);
                     let (key, descending) = v.split_once(':').unwrap_or((v.as_str(), ""));
                     let (key, descending) = (SortKey::from_id(key), descending == "desc");
                     query.update(|q| { q.sort = key; q.descending = descending });
                 }>
-                    <option value="index:asc">"Sort: episode"</option>
-                    <option value="length:desc">"Longest first"</option>
-                    <option value="length:asc">"Shortest first"</option>
-                    <option value="findings:desc">"Most findings first"</option>
-                    <option value="task:asc">"Task A–Z"</option>
+                    <option value="index:asc">{t(EpisodeListText::SortEpisode)}</option>
+                    <option value="length:desc">{t(EpisodeListText::SortLongest)}</option>
+                    <option value="length:asc">{t(EpisodeListText::SortShortest)}</option>
+                    <option value="findings:desc">{t(EpisodeListText::SortMostFindings)}</option>
+                    <option value="task:asc">{t(EpisodeListText::SortTask)}</option>
                 </select>
             </div>
             <table class="table episodes" data-testid="episode-list" on:keydown=on_key>
                 <thead><tr>
-                    {sort_header(SortKey::Index, "Episode", true)}
-                    {sort_header(SortKey::Length, "Frames", true)}
-                    <th class="num">"Duration"</th>
-                    {sort_header(SortKey::Findings, "Findings", true)}
-                    {sort_header(SortKey::Task, "Tasks", false)}
+                    {sort_header(SortKey::Index, EpisodeListText::Episode, true)}
+                    {sort_header(SortKey::Length, EpisodeListText::Frames, true)}
+                    <th class="num">{t(EpisodeListText::Duration)}</th>
+                    {sort_header(SortKey::Findings, EpisodeListText::Findings, true)}
+                    {sort_header(SortKey::Task, EpisodeListText::Tasks, false)}
                 </tr></thead>
                 <tbody>{rows}</tbody>
             </table>
@@ -169,12 +172,12 @@ pub fn EpisodeList(episodes: Vec<EpisodeOverview>) -> impl IntoView {
                 let n = shown.with(Vec::len);
                 (n > shown_rows.get()).then(|| view! {
                     <button class="secondary" data-testid="episode-more" on:click=move |_| shown_rows.update(|r| *r += PAGE_ROWS)>
-                        {format!("Show more ({} not shown)", n - shown_rows.get_untracked())}
+                        {move || OverviewSentence::ShowMore { hidden: (n - shown_rows.get_untracked()) as u64 }.text(lang.get())}
                     </button>
                 })
             }}
-            {move || (shown.with(Vec::is_empty)).then(|| view! { <p class="muted">"No episode matches these filters."</p> })}
-            <p class="muted small">"↑/↓ or j/k move between episodes, Enter opens one; in an episode, PageUp/PageDown go to the previous/next."</p>
+            {move || (shown.with(Vec::is_empty)).then(|| view! { <p class="muted">{t(EpisodeListText::NoMatch)}</p> })}
+            <p class="muted small">{t(EpisodeListText::KeyboardHelp)}</p>
         </section>
     }
 }

@@ -9,6 +9,9 @@ use web_sys::{DragEvent, HtmlInputElement};
 
 use crate::app::{base_url, query_example, AppState, UserError};
 use crate::dropped::{collect_files, entries_of};
+use crate::i18n::common::CommonSentence;
+use crate::i18n::home::{HomeSentence, HomeText};
+use crate::i18n::{t, use_lang, Text};
 use crate::protocol::ExampleIndex;
 
 /// Why the list of bundled examples could not be loaded.
@@ -16,6 +19,12 @@ use crate::protocol::ExampleIndex;
 #[error("could not load the bundled examples: {reason}")]
 pub struct ExamplesError {
     reason: String,
+}
+
+impl ExamplesError {
+    fn text(&self, lang: crate::i18n::Lang) -> String {
+        HomeSentence::ExamplesUnavailable { reason: self.reason.clone() }.text(lang)
+    }
 }
 
 async fn fetch_examples() -> Result<ExampleIndex, ExamplesError> {
@@ -54,6 +63,7 @@ fn picked_files(input: &HtmlInputElement) -> Vec<(String, web_sys::File)> {
 #[component]
 pub fn HomePage() -> impl IntoView {
     let state = expect_context::<AppState>();
+    let lang = use_lang();
     let dragging = RwSignal::new(false);
     let examples = LocalResource::new(fetch_examples);
     let deep_link_done = StoredValue::new(false);
@@ -65,7 +75,7 @@ pub fn HomePage() -> impl IntoView {
                     match index.examples.iter().find(|e| e.id == id) {
                         Some(example) => state.open_example(example.clone()),
                         None => state.error.set(Some(UserError {
-                            message: format!("There is no bundled example called “{id}”."),
+                            message: CommonSentence::NoSuchExample { id }.text(lang.get_untracked()),
                             path: None,
                         })),
                     }
@@ -89,31 +99,27 @@ pub fn HomePage() -> impl IntoView {
         spawn_local(async move {
             match collect_files(entries).await {
                 Ok(files) => state.open_local(files),
-                Err(e) => state
-                    .error
-                    .set(Some(UserError { message: format!("Could not read the dropped folder: {e:?}"), path: None })),
+                Err(e) => state.error.set(Some(UserError {
+                    message: CommonSentence::DropUnreadable { reason: format!("{e:?}") }.text(lang.get_untracked()),
+                    path: None,
+                })),
             }
         });
     };
 
     view! {
         <section class="hero">
-            <h1>"Look inside robot-learning datasets."</h1>
-            <p class="lede">
-                "Episcope opens LeRobot datasets (v2.0, v2.1 and v3.0) from your own disk and shows what they hold: "
-                "format, robot, episodes, tasks, features and files."
-            </p>
-            <p class="promise" data-testid="privacy-promise">
-                "Your files are read inside this browser tab and never uploaded: Episcope has no server to send them to, and its security policy forbids any connection but to its own static files."
-            </p>
+            <h1 data-testid="home-title">{t(HomeText::Title)}</h1>
+            <p class="lede">{t(HomeText::Lede)}</p>
+            <p class="promise" data-testid="privacy-promise">{t(HomeText::Promise)}</p>
             <details class="privacy-how" data-testid="privacy-how">
-                <summary>"How is this enforced?"</summary>
+                <summary>{t(HomeText::HowEnforced)}</summary>
                 <ul>
-                    <li>"The page's Content-Security-Policy allows network connections only to Episcope's own origin (for its program files and the bundled examples). Any other destination is blocked by the browser itself."</li>
-                    <li>"Folders you open are read with the browser's File API, piece by piece, inside a Web Worker on this machine. Only file handles are passed around; no byte is sent over the network."</li>
-                    <li>"Reports you export are generated in the page and saved as downloads."</li>
-                    <li>"Episcope's tests record every request the browser makes while a dataset is opened, checked and exported, and fail if any request goes elsewhere or carries data."</li>
-                    <li>"There are no analytics, no external fonts and no third-party scripts. After the first visit the app also works offline."</li>
+                    <li>{t(HomeText::HowCsp)}</li>
+                    <li>{t(HomeText::HowFileApi)}</li>
+                    <li>{t(HomeText::HowExports)}</li>
+                    <li>{t(HomeText::HowTests)}</li>
+                    <li>{t(HomeText::HowNoThirdParty)}</li>
                 </ul>
             </details>
         </section>
@@ -125,33 +131,36 @@ pub fn HomePage() -> impl IntoView {
             on:drop=on_drop
             data-testid="drop-zone"
         >
-            <h2>"Open a dataset folder"</h2>
-            <p>"Choose the folder that holds " <code>"meta/info.json"</code> " — or drop it here."</p>
+            <h2>{t(HomeText::OpenFolder)}</h2>
+            <p>{t(HomeText::ChooseFolderBefore)}<code>"meta/info.json"</code>{t(HomeText::ChooseFolderAfter)}</p>
             <label class="picker">
-                <span class="visually-hidden">"Dataset folder"</span>
+                <span class="visually-hidden">{t(HomeText::FolderLabel)}</span>
                 <input type="file" prop:webkitdirectory=true multiple=true data-testid="open-folder" on:change=on_pick/>
             </label>
         </section>
         <section class="examples">
-            <h2>"Or try a bundled example"</h2>
-            <Transition fallback=|| view! { <p class="muted">"Loading examples…"</p> }>
-                <ErrorBoundary fallback=|errors| view! {
+            <h2 data-testid="examples-title">{t(HomeText::TryExample)}</h2>
+            <Transition fallback=|| view! { <p class="muted">{t(HomeText::LoadingExamples)}</p> }>
+                <ErrorBoundary fallback=move |errors| view! {
                     <p class="error" data-testid="error">
-                        {move || errors.get().into_iter().map(|(_, e)| e.to_string()).collect::<Vec<_>>().join("; ")}
+                        {move || errors.get().into_iter().map(|(_, e)| match e.downcast_ref::<ExamplesError>() {
+                            Some(e) => e.text(lang.get()),
+                            None => e.to_string(),
+                        }).collect::<Vec<_>>().join("; ")}
                     </p>
                 }>
                     {move || Suspend::new(async move {
                         examples.await.map(|index| {
                             index.examples.into_iter().map(|example| {
                                 let open = example.clone();
-                                let files = example.files.len();
+                                let files = example.files.len() as u64;
                                 let size: u64 = example.files.iter().map(|f| f.size_bytes).sum();
                                 view! {
                                     <button class="example-card" data-testid="example" data-example=example.id.clone()
                                         on:click=move |_| state.open_example(open.clone())>
                                         <span class="badge">{example.version.clone()}</span>
                                         <span class="example-title">{example.title.clone()}</span>
-                                        <span class="muted">{format!("{files} files · {}", episcope_core::lerobot::overview::format_bytes(size))}</span>
+                                        <span class="muted">{move || HomeSentence::ExampleSize { files, size_bytes: size }.text(lang.get())}</span>
                                     </button>
                                 }
                             }).collect_view()

@@ -81,11 +81,15 @@ macro_rules! catalogue {
 }
 
 pub mod common;
+pub mod conformance;
+pub mod episode;
+pub mod home;
+pub mod overview;
 
 #[cfg(target_arch = "wasm32")]
 mod reactive;
 #[cfg(target_arch = "wasm32")]
-pub use reactive::{provide_lang, t, use_lang, UiLang};
+pub use reactive::{document_lang, provide_lang, t, use_lang, UiLang};
 
 /// Something the UI shows, in either language.
 pub trait Text {

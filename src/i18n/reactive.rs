@@ -66,3 +66,14 @@ pub fn t<T: Text + Send + Sync + 'static>(text: T) -> impl Fn() -> String + Send
     let text = std::sync::Arc::new(text);
     move || text.text(lang.get())
 }
+
+/// The language the page is shown in, read from `<html lang>` (kept in step with the switch): for
+/// code outside a reactive owner, such as event handlers and async tasks.
+pub fn document_lang() -> Lang {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+        .and_then(|root| root.get_attribute("lang"))
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_default()
+}
