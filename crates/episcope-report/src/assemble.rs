@@ -80,7 +80,7 @@ pub fn build_report(inputs: ReportInputs<'_>) -> FullReport {
 }
 
 /// Adds findings whose (rule, file, feature) the report does not have yet; re-sorts and re-counts.
-fn merge_findings(report: &mut Report, extra: Vec<Finding>) {
+pub fn merge_findings(report: &mut Report, extra: Vec<Finding>) {
     let before = report.findings.len();
     for finding in extra {
         let known = report.findings.iter().any(|f| {

@@ -488,11 +488,22 @@ pub fn render_html(report: &FullReport, lang: Lang) -> String {
     let mut out = String::with_capacity(64 * 1024);
     let name = &report.report.dataset.name;
     page_start(&mut out, lang, &format!("{}: {name}", Msg::ReportTitle.text(lang)));
+    out.push_str("<main data-testid=\"report\">");
+    out.push_str(&render_report_body(report, lang));
+    out.push_str("</main></body></html>\n");
+    out
+}
+
+/// The report's content without the document around it (no `<style>`, no `<main>`): its header,
+/// sections and footer, for a page that brings the equivalent CSS (the web app, whose CSP refuses
+/// inline styles). The same markup as [`render_html`].
+pub fn render_report_body(report: &FullReport, lang: Lang) -> String {
+    let mut out = String::with_capacity(64 * 1024);
     let _ = write!(
         out,
-        "<main data-testid=\"report\"><header><p class=\"kicker\">{}</p><h1>{}</h1></header>",
+        "<header><p class=\"kicker\">{}</p><h1>{}</h1></header>",
         esc(Msg::ReportTitle.text(lang)),
-        esc(name)
+        esc(&report.report.dataset.name)
     );
     what_it_is(&mut out, report, lang);
     how_good_it_is(&mut out, report, lang);
@@ -501,6 +512,5 @@ pub fn render_html(report: &FullReport, lang: Lang) -> String {
     identity(&mut out, report, lang);
     let tool = &report.report.tool;
     footer(&mut out, &tool.name, &tool.version, report.generated_on.as_deref(), lang, Msg::PrivacyNote);
-    out.push_str("</main></body></html>\n");
     out
 }

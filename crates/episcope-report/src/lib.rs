@@ -15,5 +15,5 @@ pub mod problems;
 pub use assemble::{build_report, report_dataset, ReportInputs, ReportOptions};
 pub use compare::{compare_rows, render_compare_html, CompareRow};
 pub use episcope_core::check::report::FullReport;
-pub use html::render_html;
+pub use html::{render_html, render_report_body};
 pub use i18n::{format_date, format_decimal, format_duration, format_integer, Date, Lang, Msg, UnknownLang};
