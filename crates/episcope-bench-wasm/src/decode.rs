@@ -1,6 +1,7 @@
 //! Decodes one worker's share of a parquet file with `episcope_core::parquet_io` and reduces the
 //! decoded Arrow arrays (sums per column, or per-dimension moments of one column) as it goes, one
-//! row group read at a time.
+//! row group read at a time, batch by batch (`ParquetFile::read_stream`): no row group is ever
+//! held decoded whole.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -68,14 +69,16 @@ pub fn decode_part(file: &ParquetFile, task: &Task, plan: &WorkerPlan) -> Result
     let mut moments: Option<ColumnMoments> = None;
     for read in &plan.reads {
         let columns: Vec<&str> = read.columns.iter().map(String::as_str).collect();
-        let batches = now_or_never(file.read(&columns, Some(&[read.row_group])))
+        let batches = now_or_never(file.read_stream(&columns, Some(&[read.row_group])))
             .ok_or_else(|| BenchError::NotReady { path: path.to_string() })??;
-        let rows = batches.iter().map(|batch| batch.num_rows() as u64).sum();
-        rows_by_row_group.insert(read.row_group, rows);
         for column in &read.columns {
             sums.entry(column.clone()).or_insert(0.0);
         }
-        for batch in &batches {
+        let mut rows = 0u64;
+        // Batch by batch: each is reduced and dropped before the next is decoded.
+        for batch in batches {
+            let batch = batch?;
+            rows += batch.num_rows() as u64;
             for (field, array) in batch.schema().fields().iter().zip(batch.columns()) {
                 match task {
                     Task::AllColumns => {
@@ -88,6 +91,7 @@ pub fn decode_part(file: &ParquetFile, task: &Task, plan: &WorkerPlan) -> Result
                 }
             }
         }
+        rows_by_row_group.insert(read.row_group, rows);
     }
     let values = match task {
         Task::AllColumns => PartialValues::Sums { sums },

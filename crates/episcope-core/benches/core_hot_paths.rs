@@ -1,6 +1,7 @@
 //! Criterion benchmarks of the core's hot paths, native, over synthetic datasets generated in
 //! memory during setup (not timed): parquet footer and projected decode, column flattening,
-//! dataset statistics, the quantile sketch, the checker, and open → first episode at 1M frames.
+//! dataset statistics, the quantile sketch, the checker, open → first episode at 1M frames, and
+//! (when generated on disk) opening DROID-scale metadata.
 //!
 //! Run: `cargo bench -p episcope-core --bench core_hot_paths` (add `-- --quick` for a fast pass).
 
@@ -141,9 +142,10 @@ fn first_episode(c: &mut Criterion) {
     open_and_read(&tree);
     let read = tree.io().bytes_read();
     eprintln!(
-        "open → first episode of 1M frames reads {read} of {total_bytes} bytes ({:.3}%) in {} files",
+        "open → first episode of 1M frames reads {read} of {total_bytes} bytes ({:.3}%) in {} files, {} requests",
         100.0 * read as f64 / total_bytes as f64,
-        files.len()
+        files.len(),
+        tree.io().requests()
     );
     let mut group = configure(c, "lerobot");
     group.bench_function("open_and_first_episode_1m", |b| {
@@ -153,5 +155,36 @@ fn first_episode(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, parquet_and_columns, statistics, checker, first_episode);
+/// DROID-scale metadata from disk (`episcope generate --preset droid-metadata`, 95 600 episodes,
+/// 207.7 MiB of `meta/episodes/`), when it is there: `open_dataset` as the app runs it on opening.
+/// The directory is `EPISCOPE_DROID_METADATA` or `/tmp/episcope-gen/droid-metadata`.
+fn droid_metadata(c: &mut Criterion) {
+    let dir = std::env::var_os("EPISCOPE_DROID_METADATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| "/tmp/episcope-gen/droid-metadata".into());
+    if !dir.join("meta/info.json").is_file() {
+        eprintln!("lerobot/open_droid_metadata skipped: no dataset at {}", dir.display());
+        return;
+    }
+    let tree = || DatasetTree::from_dir(&dir).expect("list");
+    let once = tree();
+    let dataset = block_on(open_dataset(&once, &mut |_| {})).expect("open");
+    eprintln!(
+        "open_dataset of {} episodes reads {} of {} bytes in {} requests",
+        dataset.episodes.len(),
+        once.io().bytes_read(),
+        once.total_size(),
+        once.io().requests()
+    );
+    let mut group = configure(c, "lerobot");
+    group.throughput(Throughput::Elements(dataset.episodes.len() as u64));
+    group.bench_function("open_droid_metadata", |b| {
+        b.iter_batched(tree, |tree| block_on(open_dataset(&tree, &mut |_| {})).expect("open").episodes.len(), {
+            criterion::BatchSize::LargeInput
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, parquet_and_columns, statistics, checker, first_episode, droid_metadata);
 criterion_main!(benches);

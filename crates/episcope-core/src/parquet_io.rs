@@ -1,5 +1,10 @@
 //! Parquet over a [`ByteSource`]: the footer first, then only the column chunks of the chosen
 //! columns and row groups, fetched as coalesced byte ranges and decoded to Arrow.
+//!
+//! [`ParquetFile::read_stream`] decodes batch by batch ([`BATCH_ROWS`] rows each), so a caller that
+//! reduces as it goes (sums, moments, a checker pass) never holds a whole column; [`ParquetFile::read`]
+//! collects the same batches. Nearby column chunks are fetched as one request only while the bytes
+//! between them are few compared with the bytes wanted (see [`coalesce`]).
 
 use std::cell::Cell;
 use std::io::Cursor;
@@ -10,7 +15,9 @@ use std::sync::Arc;
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use bytes::Bytes;
-use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
+};
 use parquet::arrow::ProjectionMask;
 use parquet::basic::Compression;
 use parquet::file::metadata::{FooterTail, ParquetMetaData, ParquetMetaDataReader};
@@ -31,10 +38,18 @@ pub const MAX_PAGE_BYTES: u64 = 256 * 1024 * 1024;
 /// Nesting depth up to which Thrift structures of page headers are walked (the parquet crate's own
 /// skip depth).
 const MAX_THRIFT_DEPTH: u32 = 64;
-/// Column-chunk ranges closer than this are fetched as one request.
-const COALESCE_GAP_BYTES: u64 = 64 * 1024;
-/// Rows per decoded batch.
-const BATCH_ROWS: usize = 64 * 1024;
+/// Column-chunk ranges are fetched as one request only when the bytes between them are at most
+/// this many, and at most the bytes of the two ranges themselves (see [`coalesce`]).
+pub const COALESCE_GAP_BYTES: u64 = 64 * 1024;
+/// Rows per decoded batch. Small enough that arrow-rs's per-batch level and value buffers stay
+/// small and are reused from the allocator's free lists (64 Ki-row batches of a 14-float list
+/// column grew two `i16` level buffers and a 917 Ki-value buffer by `realloc`, touching fresh
+/// pages every batch); large enough that per-batch overhead stays negligible. Measured in
+/// BENCHMARKS.md ("Core reader").
+pub const BATCH_ROWS: usize = 4 * 1024;
+/// At most this many batches are reserved up front by [`ParquetFile::read`] (the footer's row
+/// count is untrusted; past this the `Vec` grows as usual).
+const MAX_RESERVED_BATCHES: u64 = 4096;
 
 /// Why a parquet file could not be read.
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
@@ -144,12 +159,30 @@ impl ParquetFile {
     }
 
     /// Reads the named top-level columns of the chosen row groups (all when `None`). Only their
-    /// column chunks are fetched.
+    /// column chunks are fetched. The batches of [`ParquetFile::read_stream`], collected.
     pub async fn read(
         &self,
         columns: &[&str],
         row_groups: Option<&[usize]>,
     ) -> Result<Vec<RecordBatch>, ParquetReadError> {
+        let stream = self.read_stream(columns, row_groups).await?;
+        let expected = stream.declared_rows.div_ceil(BATCH_ROWS as u64).min(MAX_RESERVED_BATCHES);
+        let mut batches = Vec::with_capacity(expected as usize);
+        for batch in stream {
+            batches.push(batch?);
+        }
+        Ok(batches)
+    }
+
+    /// Fetches the column chunks of the named top-level columns in the chosen row groups (all
+    /// when `None`), checks their page headers, and returns a decoder that yields record batches
+    /// of at most [`BATCH_ROWS`] rows. Decoding happens as the stream is iterated; after its first
+    /// error the stream ends.
+    pub async fn read_stream(
+        &self,
+        columns: &[&str],
+        row_groups: Option<&[usize]>,
+    ) -> Result<BatchStream, ParquetReadError> {
         let schema = self.schema();
         let mut roots = Vec::with_capacity(columns.len());
         for &column in columns {
@@ -201,29 +234,15 @@ impl ParquetFile {
         for (range, codec) in chunks {
             check_pages(&fetched, range, codec).map_err(decode_err)?;
         }
-        contain(decode_err, || {
-            let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(fetched, self.metadata.clone())
+        let reader = contain(decode_err, || {
+            ParquetRecordBatchReaderBuilder::new_with_metadata(fetched, self.metadata.clone())
                 .with_projection(mask)
                 .with_row_groups(row_groups)
                 .with_batch_size(BATCH_ROWS)
                 .build()
-                .map_err(|e| decode_err(e.to_string()))?;
-            // The reader decodes pages until they run out, whatever the footer says, and a page
-            // may declare (and run-length encode) far more rows than the footer.
-            let mut batches = Vec::new();
-            let mut rows = 0u64;
-            for batch in reader {
-                let batch = batch.map_err(|e| decode_err(e.to_string()))?;
-                rows = rows.saturating_add(batch.num_rows() as u64);
-                if rows > declared_rows {
-                    return Err(decode_err(format!(
-                        "the pages hold more rows than the {declared_rows} the footer declares"
-                    )));
-                }
-                batches.push(batch);
-            }
-            Ok(batches)
-        })
+                .map_err(|e| decode_err(e.to_string()))
+        })?;
+        Ok(BatchStream { reader: Some(reader), rows: 0, declared_rows, path: self.path.clone() })
     }
 
     async fn fetch(&self, ranges: Vec<Range<u64>>) -> Result<PrefetchedRanges, ParquetReadError> {
@@ -238,6 +257,56 @@ impl ParquetFile {
             chunks.push((start, bytes));
         }
         Ok(PrefetchedRanges { size: self.source.size(), chunks })
+    }
+}
+
+/// Record batches of one [`ParquetFile::read_stream`], decoded one at a time as it is iterated.
+///
+/// Every batch is decoded under the same panic containment as the rest of the reader, and the
+/// stream fails (then ends) once the pages have produced more rows than the footer declares for
+/// the selected row groups: the decoder reads pages until they run out, and a page may declare
+/// (and run-length encode) far more rows than the footer.
+pub struct BatchStream {
+    /// `None` once the stream has ended or failed.
+    reader: Option<ParquetRecordBatchReader>,
+    rows: u64,
+    declared_rows: u64,
+    path: String,
+}
+
+impl BatchStream {
+    /// The rows the footer declares for the selected row groups (an untrusted number: the stream
+    /// stops with an error rather than yield more).
+    pub fn declared_rows(&self) -> u64 {
+        self.declared_rows
+    }
+}
+
+impl Iterator for BatchStream {
+    type Item = Result<RecordBatch, ParquetReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let Self { reader, rows, declared_rows, path } = self;
+        let decoder = reader.as_mut()?;
+        let decode_err = |reason: String| ParquetReadError::Decode { reason, path: path.clone() };
+        let next = contain(decode_err, || decoder.next().transpose().map_err(|e| decode_err(e.to_string())));
+        let result = match next {
+            Ok(Some(batch)) => {
+                *rows = rows.saturating_add(batch.num_rows() as u64);
+                if *rows > *declared_rows {
+                    Err(decode_err(format!("the pages hold more rows than the {declared_rows} the footer declares")))
+                } else {
+                    return Some(Ok(batch));
+                }
+            }
+            Ok(None) => {
+                *reader = None;
+                return None;
+            }
+            Err(e) => Err(e),
+        };
+        *reader = None;
+        Some(result)
     }
 }
 
@@ -283,16 +352,33 @@ fn contain<T>(
     })
 }
 
-/// Sorts ranges and merges those that overlap or lie within [`COALESCE_GAP_BYTES`] of each other.
+/// Sorts ranges and merges those that overlap or touch, and those whose gap is at most
+/// [`COALESCE_GAP_BYTES`] and at most the bytes of the two ranges either side of it (the last range
+/// merged so far and the next). So a gap costs no more than the bytes it saves a request for, and the
+/// bytes fetched are at most three times the bytes asked for (each gap is paid for by its two
+/// neighbours, and each range neighbours two gaps). Small projected chunks separated by large
+/// unprojected ones (the `stats/*` columns of `meta/episodes/`) are fetched one by one instead of
+/// with everything between them.
 pub fn coalesce(mut ranges: Vec<Range<u64>>) -> Vec<Range<u64>> {
     ranges.sort_by_key(|r| r.start);
     let mut merged: Vec<Range<u64>> = Vec::with_capacity(ranges.len());
+    // The length of the last range merged into `merged.last()`.
+    let mut previous_len = 0u64;
     for range in ranges {
+        let len = range.end.saturating_sub(range.start);
         match merged.last_mut() {
-            Some(last) if range.start <= last.end.saturating_add(COALESCE_GAP_BYTES) => {
+            Some(last) if range.start <= last.end => {
                 last.end = last.end.max(range.end);
+                previous_len = previous_len.max(len);
             }
-            _ => merged.push(range),
+            Some(last) if range.start - last.end <= COALESCE_GAP_BYTES.min(previous_len.saturating_add(len)) => {
+                last.end = last.end.max(range.end);
+                previous_len = len;
+            }
+            _ => {
+                merged.push(range);
+                previous_len = len;
+            }
         }
     }
     merged
@@ -657,5 +743,47 @@ mod tests {
     fn coalesce_merges_near_ranges_only() {
         let merged = coalesce(vec![500_000..600_000, 0..10, 20..30, 100_000..100_010]);
         assert_eq!(merged, vec![0..30, 100_000..100_010, 500_000..600_000]);
+    }
+
+    #[test]
+    fn coalesce_keeps_small_ranges_apart_across_larger_gaps() {
+        // Two 1 000-byte chunks 31 000 bytes apart (the `meta/episodes/` layout): not merged,
+        // although the gap is under 64 KiB.
+        assert_eq!(coalesce(vec![0..1_000, 32_000..33_000]), vec![0..1_000, 32_000..33_000]);
+        // A gap no larger than the two neighbours together is merged...
+        assert_eq!(coalesce(vec![0..1_000, 2_500..3_000]), vec![0..3_000]);
+        // ...but never one over 64 KiB, however large the neighbours.
+        let far = coalesce(vec![0..1_000_000, 1_070_000..2_000_000]);
+        assert_eq!(far, vec![0..1_000_000, 1_070_000..2_000_000]);
+        // Overlapping and touching ranges are always merged.
+        assert_eq!(coalesce(vec![10..20, 0..15, 20..25]), vec![0..25]);
+    }
+
+    #[test]
+    fn coalesce_fetches_at_most_three_times_the_wanted_bytes() {
+        // Deterministic pseudo-random ranges of 1..4 KiB with gaps of 0..128 KiB.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |modulo: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % modulo
+        };
+        let mut ranges = Vec::new();
+        let mut at = 0u64;
+        for _ in 0..10_000 {
+            at += next(128 * 1024);
+            let len = 1 + next(4096);
+            ranges.push(at..at + len);
+            at += len;
+        }
+        let wanted: u64 = ranges.iter().map(|r| r.end - r.start).sum();
+        let merged = coalesce(ranges.clone());
+        let fetched: u64 = merged.iter().map(|r| r.end - r.start).sum();
+        assert!(fetched <= 3 * wanted, "fetched {fetched} for {wanted} wanted");
+        assert!(merged.len() < ranges.len(), "some nearby ranges were merged");
+        for range in &ranges {
+            assert!(merged.iter().any(|m| m.start <= range.start && range.end <= m.end), "{range:?} not covered");
+        }
     }
 }

@@ -549,6 +549,8 @@ async fn read_episodes_v3(
     }
     let video_keys: Vec<String> = info.video_features().map(|f| f.name.clone()).collect();
     let (mut data_path_refused, mut video_path_refused) = (false, false);
+    let mut data_paths = LastPath::default();
+    let mut video_paths: Vec<LastPath> = video_keys.iter().map(|_| LastPath::default()).collect();
     let mut episodes = Vec::new();
     for (done, path) in files.iter().enumerate() {
         progress(Progress { stage: "episodes".into(), done: done as u64, total: files.len() as u64 });
@@ -623,7 +625,8 @@ async fn read_episodes_v3(
             let file_index = column("data/file_index");
             let from = column("dataset_from_index");
             let to = column("dataset_to_index");
-            let tasks = batch.column_by_name("tasks").and_then(string_lists).unwrap_or_else(|| vec![Vec::new(); rows]);
+            let mut tasks =
+                batch.column_by_name("tasks").and_then(string_lists).unwrap_or_else(|| vec![Vec::new(); rows]);
             let videos: Vec<_> = video_keys
                 .iter()
                 .map(|key| {
@@ -648,30 +651,36 @@ async fn read_episodes_v3(
                     continue;
                 };
                 let data_file = match (chunk[row], file_index[row], info.data_path.as_deref()) {
-                    (Some(c), Some(f), Some(template)) => template_path(
-                        template,
-                        "data_path",
-                        &[("chunk_index", TemplateValue::Int(c)), ("file_index", TemplateValue::Int(f))],
-                        &mut data_path_refused,
-                        problems,
-                    ),
+                    (Some(c), Some(f), Some(template)) => data_paths.get((c, f), || {
+                        template_path(
+                            template,
+                            "data_path",
+                            &[("chunk_index", TemplateValue::Int(c)), ("file_index", TemplateValue::Int(f))],
+                            &mut data_path_refused,
+                            problems,
+                        )
+                    }),
                     _ => None,
                 };
                 let episode_videos = videos
                     .iter()
-                    .filter_map(|(key, vc, vf, vfrom, vto)| {
+                    .zip(video_paths.iter_mut())
+                    .filter_map(|((key, vc, vf, vfrom, vto), paths)| {
                         let template = info.video_path.as_deref()?;
-                        let path = template_path(
-                            template,
-                            "video_path",
-                            &[
-                                ("video_key", TemplateValue::Str(key)),
-                                ("chunk_index", TemplateValue::Int(vc[row]?)),
-                                ("file_index", TemplateValue::Int(vf[row]?)),
-                            ],
-                            &mut video_path_refused,
-                            problems,
-                        )?;
+                        let (c, f) = (vc[row]?, vf[row]?);
+                        let path = paths.get((c, f), || {
+                            template_path(
+                                template,
+                                "video_path",
+                                &[
+                                    ("video_key", TemplateValue::Str(key)),
+                                    ("chunk_index", TemplateValue::Int(c)),
+                                    ("file_index", TemplateValue::Int(f)),
+                                ],
+                                &mut video_path_refused,
+                                problems,
+                            )
+                        })?;
                         Some(EpisodeVideo {
                             feature: key.clone(),
                             path,
@@ -684,7 +693,7 @@ async fn read_episodes_v3(
                 episodes.push(Episode {
                     index,
                     length,
-                    tasks: tasks.get(row).cloned().unwrap_or_default(),
+                    tasks: tasks.get_mut(row).map(std::mem::take).unwrap_or_default(),
                     data_file,
                     dataset_from_index: from[row],
                     dataset_to_index: to[row],
@@ -694,6 +703,49 @@ async fn read_episodes_v3(
         }
     }
     episodes
+}
+
+/// The last (chunk, file) pair a path template was filled with, and the path it gave: v3.0
+/// episodes come in file order, so consecutive episodes share their data and video files, and
+/// filling and normalising the same path for each of them (4 paths × 95 600 episodes in DROID's
+/// metadata) was most of the time `open_dataset` spent.
+#[derive(Default)]
+struct LastPath {
+    key: Option<(u64, u64)>,
+    path: Option<String>,
+}
+
+impl LastPath {
+    fn get(&mut self, key: (u64, u64), fill: impl FnOnce() -> Option<String>) -> Option<String> {
+        if self.key != Some(key) {
+            self.path = fill();
+            self.key = Some(key);
+        }
+        self.path.clone()
+    }
+}
+
+/// [`DatasetTree::contains`], remembering the last answer per slot (the data file, each video
+/// feature): consecutive v3.0 episodes ask about the same files.
+struct Presence<'t> {
+    tree: &'t DatasetTree,
+    last: Vec<Option<(String, bool)>>,
+}
+
+impl Presence<'_> {
+    fn contains(&mut self, slot: usize, path: &str) -> bool {
+        if let Some(Some((last, found))) = self.last.get(slot) {
+            if last == path {
+                return *found;
+            }
+        }
+        let found = self.tree.contains(path);
+        if slot >= self.last.len() {
+            self.last.resize(slot + 1, None);
+        }
+        self.last[slot] = Some((path.to_string(), found));
+        found
+    }
 }
 
 /// Resolves each episode's data file (v2.x by template, falling back to what is on disk) and video
@@ -708,8 +760,9 @@ fn locate_files(
 ) {
     let by_index: BTreeMap<u64, &String> =
         data_files.iter().filter_map(|p| episode_index_from_file_name(p).map(|i| (i, p))).collect();
-    let mut missing_data: Vec<(u64, String)> = Vec::new();
+    let mut missing_data = Missing::default();
     let (mut data_path_refused, mut video_path_refused) = (false, false);
+    let mut presence = Presence { tree, last: Vec::new() };
     for episode in episodes.iter_mut() {
         if !version.is_v3() {
             let chunk = episode_chunk(info, episode.index);
@@ -751,7 +804,7 @@ fn locate_files(
             }
         }
         match &episode.data_file {
-            Some(path) if tree.contains(path) => {}
+            Some(path) if presence.contains(0, path) => {}
             expected => {
                 let found = if version.is_v3() { None } else { by_index.get(&episode.index).map(|p| p.to_string()) };
                 let expected_text = expected.clone().unwrap_or_else(|| "(no data_path template)".to_string());
@@ -767,26 +820,47 @@ fn locate_files(
                     });
                     episode.data_file = Some(found);
                 } else {
-                    missing_data.push((episode.index, expected_text));
+                    missing_data.add(episode.index, || expected_text);
                     episode.data_file = None;
                 }
             }
         }
-        for video in &mut episode.videos {
-            video.present = tree.contains(&video.path);
+        for (slot, video) in episode.videos.iter_mut().enumerate() {
+            video.present = presence.contains(slot + 1, &video.path);
         }
     }
     report_grouped(problems, missing_data, "file.data-missing", "data file is missing for episode");
-    let mut missing_videos: Vec<(u64, String)> = Vec::new();
+    let mut missing_videos = Missing::default();
     let mut seen = std::collections::BTreeSet::new();
     for episode in episodes.iter() {
         for video in episode.videos.iter().filter(|v| !v.present) {
-            if seen.insert(video.path.clone()) {
-                missing_videos.push((episode.index, video.path.clone()));
+            if seen.insert(video.path.as_str()) {
+                missing_videos.add(episode.index, || video.path.clone());
             }
         }
     }
     report_grouped(problems, missing_videos, "file.video-missing", "video file is missing for episode");
+}
+
+/// Missing files to report: the first [`Missing::KEPT`] (episode, path), and how many in all.
+#[derive(Default)]
+struct Missing {
+    first: Vec<(u64, String)>,
+    total: usize,
+}
+
+impl Missing {
+    /// Missing files listed one by one.
+    const LISTED: usize = 20;
+    /// The listed ones and the one whose path the summary line names.
+    const KEPT: usize = Self::LISTED + 1;
+
+    fn add(&mut self, episode: u64, path: impl FnOnce() -> String) {
+        if self.first.len() < Self::KEPT {
+            self.first.push((episode, path()));
+        }
+        self.total += 1;
+    }
 }
 
 /// Fills the path template `key` of info.json and normalises the result to a path of the tree. A
@@ -817,9 +891,9 @@ fn template_path(
 }
 
 /// One problem per missing file, but at most 20 listed; the rest summarised in one line.
-fn report_grouped(problems: &mut Vec<Problem>, missing: Vec<(u64, String)>, rule: &str, what: &str) {
-    const LISTED: usize = 20;
-    let total = missing.len();
+fn report_grouped(problems: &mut Vec<Problem>, missing: Missing, rule: &str, what: &str) {
+    const LISTED: usize = Missing::LISTED;
+    let Missing { first: missing, total } = missing;
     for (episode, path) in missing.iter().take(LISTED) {
         problems.push(Problem {
             rule: rule.into(),
@@ -832,7 +906,7 @@ fn report_grouped(problems: &mut Vec<Problem>, missing: Vec<(u64, String)>, rule
         problems.push(Problem {
             rule: rule.into(),
             episode: None,
-            path: missing[LISTED].1.clone(),
+            path: missing.get(LISTED).map(|(_, path)| path.clone()).unwrap_or_default(),
             message: format!("… and {} more files like it are missing", total - LISTED),
         });
     }
