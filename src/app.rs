@@ -7,10 +7,12 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
+use crate::components::compare::ComparePage;
 use crate::components::episode::EpisodePage;
 use crate::components::home::HomePage;
 use crate::components::lang_switch::LangSwitch;
 use crate::components::overview::OverviewPage;
+use crate::components::report::ReportPage;
 use crate::components::rules::RulesPage;
 use crate::components::status::{ErrorBanner, ProgressPanel};
 use crate::deep_link::{format_time_param, DeepLink};
@@ -68,6 +70,8 @@ pub struct AppState {
     pub pending_link: StoredValue<Option<DeepLink>>,
     /// The episode and time a deep link opened, for the episode view to start at.
     pub linked_time: StoredValue<Option<(u64, f64)>>,
+    /// Bytes read from the open dataset so far (shown for the curious, measured by benchmarks).
+    pub bytes_read: RwSignal<u64>,
 }
 
 /// Which page is shown.
@@ -77,10 +81,16 @@ pub enum Page {
     Main,
     /// The rule catalogue.
     Rules,
+    /// The open dataset's plain-language report.
+    Report,
+    /// Datasets side by side from their reports.
+    Compare,
 }
 
 /// Datasets up to this size are checked as soon as they open; larger ones on request.
-const AUTO_CHECK_MAX_BYTES: u64 = 256 * 1024 * 1024;
+/// (Checking reads every data file: on larger datasets it would compete with the first episode's
+/// read for the worker and the disk, so the user starts it.)
+const AUTO_CHECK_MAX_BYTES: u64 = 64 * 1024 * 1024;
 
 impl AppState {
     fn new() -> Self {
@@ -98,6 +108,7 @@ impl AppState {
             local_files: StoredValue::new_local(Vec::new()),
             pending_link: StoredValue::new(Some(current_link())),
             linked_time: StoredValue::new(None),
+            bytes_read: RwSignal::new(0),
         }
     }
 
@@ -175,7 +186,8 @@ impl AppState {
         let answer = client().request(request, files, move |p| self.progress.set(Some(p.into()))).await;
         self.progress.set(None);
         match answer {
-            Response::Opened { overview, .. } => {
+            Response::Opened { overview, bytes_read, .. } => {
+                self.bytes_read.set(bytes_read);
                 let auto_check = overview.total_size_bytes <= AUTO_CHECK_MAX_BYTES;
                 self.report.set(None);
                 self.focused_episode.set(None);
@@ -322,6 +334,7 @@ pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
     provide_lang();
+    crate::components::stats::provide_analysis(state);
     view! {
         <header class="topbar">
             <a class="brand" href="./" on:click=move |ev| { ev.prevent_default(); state.close(); }>
@@ -330,6 +343,7 @@ pub fn App() -> impl IntoView {
             </a>
             <nav class="topnav">
                 <button class="navlink" data-testid="nav-rules" on:click=move |_| state.page.set(Page::Rules)>{t(CommonText::NavRules)}</button>
+                <button class="navlink" data-testid="nav-compare" on:click=move |_| state.page.set(Page::Compare)>"Compare"</button>
                 <span class="privacy-pill" title=t(CommonText::PrivacyHint)>{t(CommonText::PrivacyPill)}</span>
                 <LangSwitch/>
             </nav>
@@ -337,6 +351,12 @@ pub fn App() -> impl IntoView {
         <main>
             <ErrorBanner/>
             <ProgressPanel/>
+            <Show when=move || state.page.get() == Page::Report>
+                <ReportPage/>
+            </Show>
+            <Show when=move || state.page.get() == Page::Compare>
+                <ComparePage/>
+            </Show>
             <Show when=move || state.page.get() == Page::Rules>
                 <button class="secondary" on:click=move |_| state.page.set(Page::Main)>{t(CommonText::Back)}</button>
                 <RulesPage/>

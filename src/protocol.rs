@@ -4,6 +4,9 @@
 use episcope_core::check::Report;
 use episcope_core::lerobot::overview::Overview;
 use episcope_core::lerobot::EpisodeFrames;
+use episcope_core::stats::drift::StatsDrift;
+use episcope_core::stats::DatasetStats;
+use episcope_report::FullReport;
 use serde::{Deserialize, Serialize};
 
 /// A file of a bundled example, fetched same-origin from `base_url + path`.
@@ -34,6 +37,25 @@ pub enum Request {
     Check { request_id: u32 },
     /// The image of an image-dtype feature at one frame (answered with its bytes attached).
     ReadImage { request_id: u32, episode_index: u64, feature: String, frame: u64 },
+    /// Parse a URDF the user picked (`files[0]`, at `urdf_path`) and the STL meshes it names among
+    /// the other files (`paths[i]` is the relative path of `files[i + 1]`).
+    LoadRobot { request_id: u32, urdf_path: String, mesh_paths: Vec<String> },
+    /// Exact statistics over every frame of the open dataset, one column at a time (progress per
+    /// column), compared with the stats the dataset stores.
+    ComputeStats {
+        request_id: u32,
+        /// Test hook: wait this long before every read, so a cancel can land mid-computation.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        debug_read_delay_ms: Option<u32>,
+    },
+    /// Stops the `ComputeStats` (or `BuildReport`) request `request_id_to_cancel` at its next read;
+    /// answered at once with `CancelNoted`, and the cancelled request with `Cancelled`.
+    CancelStats { request_id: u32, request_id_to_cancel: u32 },
+    /// The full plain-language report of the open dataset (check + overview + stats + stored stats),
+    /// reusing the check and statistics already computed.
+    BuildReport { request_id: u32 },
+    /// Parse JSON reports picked by the user (`files[i]` is named `names[i]`).
+    ParseReports { request_id: u32, names: Vec<String> },
 }
 
 impl Request {
@@ -43,7 +65,12 @@ impl Request {
             | Request::OpenBundled { request_id, .. }
             | Request::ReadEpisode { request_id, .. }
             | Request::Check { request_id }
-            | Request::ReadImage { request_id, .. } => *request_id,
+            | Request::ReadImage { request_id, .. }
+            | Request::LoadRobot { request_id, .. }
+            | Request::ComputeStats { request_id, .. }
+            | Request::CancelStats { request_id, .. }
+            | Request::BuildReport { request_id }
+            | Request::ParseReports { request_id, .. } => *request_id,
         }
     }
 }
@@ -79,6 +106,17 @@ pub enum Response {
         /// Image-dtype features (shown frame by frame with `ReadImage`).
         #[serde(default)]
         image_features: Vec<String>,
+        /// Bytes read from the dataset since it was opened (this episode included).
+        #[serde(default)]
+        bytes_read: u64,
+    },
+    /// A parsed and validated robot model with its meshes (triangle lists, metres before scaling).
+    Robot {
+        request_id: u32,
+        robot: Box<episcope_core::robot::Robot>,
+        meshes: Vec<RobotMesh>,
+        /// Mesh files the URDF names that could not be used, with why.
+        skipped_meshes: Vec<String>,
     },
     /// The encoded image (PNG/JPEG bytes attached to the message, not in the JSON).
     Image {
@@ -97,6 +135,29 @@ pub enum Response {
         request_id: u32,
         path: String,
     },
+    Stats {
+        request_id: u32,
+        stats: Box<DatasetStats>,
+        /// `None` when the dataset stores no stats to compare with.
+        drift: Option<Box<StatsDrift>>,
+    },
+    /// The request was cancelled (`CancelStats`) before it finished.
+    Cancelled {
+        request_id: u32,
+    },
+    /// The answer to `CancelStats` itself.
+    CancelNoted {
+        request_id: u32,
+    },
+    FullReport {
+        request_id: u32,
+        report: Box<FullReport>,
+    },
+    /// One entry per file of `ParseReports`, in order.
+    Reports {
+        request_id: u32,
+        reports: Vec<ParsedReport>,
+    },
     /// `path` names the file at fault when one is known.
     Failed {
         request_id: u32,
@@ -113,11 +174,24 @@ impl Response {
             | Response::Opened { request_id, .. }
             | Response::Episode { request_id, .. }
             | Response::Image { request_id, .. }
+            | Response::Robot { request_id, .. }
             | Response::Checked { request_id, .. }
             | Response::Reading { request_id, .. }
+            | Response::Stats { request_id, .. }
+            | Response::Cancelled { request_id }
+            | Response::CancelNoted { request_id }
+            | Response::FullReport { request_id, .. }
+            | Response::Reports { request_id, .. }
             | Response::Failed { request_id, .. } => Some(*request_id),
         }
     }
+}
+
+/// A JSON report file as parsed by the worker: the report, or why it is not one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParsedReport {
+    pub file_name: String,
+    pub result: Result<Box<FullReport>, String>,
 }
 
 /// One camera's video of one episode: the file (a path in the dataset) and where the episode lies
@@ -130,6 +204,13 @@ pub struct VideoClip {
     pub to_timestamp_secs: Option<f64>,
     /// Whether the file is in the dataset.
     pub present: bool,
+}
+
+/// A mesh of a robot link: the URDF's filename for it and its triangles (x, y, z per vertex).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RobotMesh {
+    pub filename: String,
+    pub positions: Vec<f32>,
 }
 
 /// The list of bundled examples (`examples/index.json`).

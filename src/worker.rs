@@ -133,6 +133,9 @@ impl ByteSource for SameOriginSource {
     }
 }
 
+#[path = "worker_analysis.rs"]
+mod analysis;
+
 struct OpenDataset {
     name: String,
     tree: DatasetTree,
@@ -254,8 +257,15 @@ async fn handle(request: Request, files: js_sys::Array) {
                 })
             };
             let report = check_dataset(&open.tree, &open.name, &CheckOptions::default(), &mut progress).await;
+            analysis::remember_check(&open, &report);
             post(&Response::Checked { request_id, report: Box::new(report) });
         }
+        Request::ComputeStats { debug_read_delay_ms, .. } => {
+            analysis::compute_stats(request_id, debug_read_delay_ms).await
+        }
+        Request::CancelStats { request_id_to_cancel, .. } => analysis::cancel(request_id, request_id_to_cancel),
+        Request::BuildReport { .. } => analysis::full_report(request_id).await,
+        Request::ParseReports { names, .. } => analysis::parse_reports(request_id, names, files).await,
         Request::ReadEpisode { episode_index, features, .. } => {
             let Some(open) = OPEN.with(|open| open.borrow().clone()) else {
                 post(&failed(request_id, "no dataset is open".into()));
@@ -288,10 +298,19 @@ async fn handle(request: Request, files: js_sys::Array) {
                         .filter(|f| f.kind == FeatureKind::Image)
                         .map(|f| f.name.clone())
                         .collect();
-                    post(&Response::Episode { request_id, frames: Box::new(frames), videos, image_features })
+                    post(&Response::Episode {
+                        request_id,
+                        frames: Box::new(frames),
+                        videos,
+                        image_features,
+                        bytes_read: open.tree.io().bytes_read(),
+                    })
                 }
                 Err(e) => post(&failed(request_id, e.to_string())),
             }
+        }
+        Request::LoadRobot { urdf_path, mesh_paths, .. } => {
+            load_robot(request_id, &urdf_path, &mesh_paths, &files).await
         }
         Request::ReadImage { episode_index, feature, frame, .. } => {
             let Some(open) = OPEN.with(|open| open.borrow().clone()) else {
@@ -307,6 +326,82 @@ async fn handle(request: Request, files: js_sys::Array) {
             }
         }
     }
+}
+
+/// Largest URDF and mesh file read, and most mesh triangles sent to the page in all.
+const MAX_URDF_BYTES: u64 = 8 * 1024 * 1024;
+const MAX_MESH_FILE_BYTES: u64 = 64 * 1024 * 1024;
+const MAX_ROBOT_TRIANGLES: usize = 500_000;
+
+/// Reads a whole picked file, refusing one larger than `limit`.
+async fn read_picked(file: &JsValue, path: &str, limit: u64) -> Result<Bytes, String> {
+    let blob: Blob = file.clone().dyn_into().map_err(|_| format!("not a file: {path}"))?;
+    let source = BlobSource::new(blob, path);
+    if source.size() > limit {
+        return Err(format!("the file is {} bytes, more than the {limit} read: {path}", source.size()));
+    }
+    source.read_range(0..source.size()).await.map_err(|e| format!("{e}: {path}"))
+}
+
+/// Parses a URDF and the STL meshes it names (untrusted bytes: parsed here, not on the page).
+async fn load_robot(request_id: u32, urdf_path: &str, mesh_paths: &[String], files: &js_sys::Array) {
+    use episcope_core::robot::stl::{parse_stl, resolve_mesh_path};
+    use episcope_core::robot::{Geometry, KinematicTree, Robot};
+    let bytes = match read_picked(&files.get(0), urdf_path, MAX_URDF_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(message) => return post(&failed(request_id, message)),
+    };
+    let robot = match Robot::parse_bytes(&bytes, urdf_path) {
+        Ok(robot) => robot,
+        Err(e) => return post(&failed(request_id, e.to_string())),
+    };
+    if let Err(e) = KinematicTree::new(&robot) {
+        return post(&failed(request_id, format!("{e}: {urdf_path}")));
+    }
+    let mut meshes = Vec::new();
+    let mut skipped_meshes = Vec::new();
+    let mut triangles = 0usize;
+    let filenames: Vec<String> = robot
+        .links
+        .iter()
+        .flat_map(|l| l.visuals.iter())
+        .filter_map(|v| match &v.geometry {
+            Geometry::Mesh { filename, .. } => Some(filename.clone()),
+            _ => None,
+        })
+        .fold(Vec::new(), |mut names, name| {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+            names
+        });
+    for filename in filenames {
+        let Some(path) = resolve_mesh_path(urdf_path, &filename, mesh_paths) else {
+            skipped_meshes.push(format!("{filename}: not among the picked files"));
+            continue;
+        };
+        if !path.to_ascii_lowercase().ends_with(".stl") {
+            skipped_meshes.push(format!("{filename}: only STL meshes are drawn (links use their other shapes)"));
+            continue;
+        }
+        let Some(index) = mesh_paths.iter().position(|p| *p == path) else { continue };
+        let mesh = match read_picked(&files.get(index as u32 + 1), &path, MAX_MESH_FILE_BYTES).await {
+            Ok(bytes) => parse_stl(&bytes, &path).map_err(|e| e.to_string()),
+            Err(message) => Err(message),
+        };
+        match mesh {
+            Ok(mesh) if triangles + mesh.triangle_count() <= MAX_ROBOT_TRIANGLES => {
+                triangles += mesh.triangle_count();
+                meshes.push(crate::protocol::RobotMesh {
+                    filename,
+                    positions: mesh.positions.iter().flatten().copied().collect(),
+                });
+            }
+            Ok(_) => skipped_meshes.push(format!("{filename}: more than {MAX_ROBOT_TRIANGLES} triangles in all")),
+            Err(message) => skipped_meshes.push(format!("{filename}: {message}")),
+        }
+    }
+    post(&Response::Robot { request_id, robot: Box::new(robot), meshes, skipped_meshes });
 }
 
 /// Entry point of the worker binary: installs the message handler and says it is ready.

@@ -291,3 +291,63 @@ async fn the_episode_browser_searches_filters_sorts_and_moves_by_keyboard() {
     browser.wait_for("[data-testid=next-episode][disabled]").await;
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn image_features_show_the_frame_at_the_cursor_and_local_videos_play_from_object_urls() {
+    let server = StaticServer::start(dist_dir());
+    let browser = Browser::start(&server).await;
+    // Image-dtype features (PNG bytes inside the parquet), from a local folder.
+    browser.client.goto(&server.url("")).await.unwrap();
+    let input = browser.wait_for("[data-testid=open-folder]").await;
+    input.send_keys(&support::shared_datasets().join("v21_so101_image").display().to_string()).await.unwrap();
+    browser.wait_for("[data-testid=episode-row][data-episode='1']").await.click().await.unwrap();
+    let image = "[data-testid=image-frame][data-feature='observation.images.front']";
+    let decoded = |browser: &Browser| {
+        let client = browser.client.clone();
+        async move {
+            let v = client
+                .execute(
+                    "const i = document.querySelector(arguments[0]);
+                     return i ? [i.dataset.frame, i.complete && i.naturalWidth > 0, (i.getAttribute('src') || '').slice(0, 5)] : null;",
+                    vec![json!("[data-testid=image-frame][data-feature='observation.images.front']")],
+                )
+                .await
+                .unwrap();
+            serde_json::from_value::<Option<(String, bool, String)>>(v).unwrap()
+        }
+    };
+    browser.wait_for(image).await;
+    eventually(
+        "frame 0 decoded",
+        || decoded(&browser),
+        |v| v.as_ref().is_some_and(|(f, ok, src)| f == "0" && *ok && src == "blob:"),
+    )
+    .await;
+    for _ in 0..5 {
+        press(&browser, "ArrowRight").await;
+    }
+    eventually("frame 5 decoded", || decoded(&browser), |v| v.as_ref().is_some_and(|(f, ok, _)| f == "5" && *ok)).await;
+    browser.screenshot("image-frames").await;
+
+    // Videos of a local folder play from object URLs of the picked files.
+    browser.client.goto(&server.url("")).await.unwrap();
+    let input = browser.wait_for("[data-testid=open-folder]").await;
+    input.send_keys(&support::shared_datasets().join("v30_so101_video").display().to_string()).await.unwrap();
+    browser.wait_for("[data-testid=episode-row][data-episode='3']").await.click().await.unwrap();
+    browser.wait_for("[data-testid=time-cursor]").await;
+    let srcs = browser
+        .client
+        .execute(
+            "return [...document.querySelectorAll('video[data-testid=video]')].map(v => v.getAttribute('src'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let srcs: Vec<String> = serde_json::from_value(srcs).unwrap();
+    assert_eq!(srcs.len(), 2);
+    assert!(srcs.iter().all(|s| s.starts_with("blob:")), "{srcs:?}");
+    press(&browser, "ArrowRight").await;
+    // Episode 3 starts 18.0 s into the v3.0 files; one frame on is 18.0333 s.
+    assert_videos_at(&browser, 1.0 / 30.0, 18.0, 2).await;
+    browser.close().await;
+}

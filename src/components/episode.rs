@@ -13,6 +13,9 @@ use crate::app::{update_link_time, AppState};
 use crate::charts::plot::{draw_feature, line_color, tick_label, Layout, Line, View};
 use crate::components::trajectory::TrajectoryPanel;
 use crate::episode_browser::{finding_frames, neighbour};
+use crate::i18n::common::CommonSentence;
+use crate::i18n::episode::{EpisodeSentence, EpisodeText};
+use crate::i18n::{t, use_lang, Lang, Text};
 use crate::protocol::{Request, Response, VideoClip};
 use crate::timeline::{
     advance, format_clock, frame_at, key_action, next_speed, step_frames, video_time_secs, KeyAction, TimeWindow,
@@ -39,16 +42,20 @@ pub struct LoadedEpisode {
     pub image_features: Vec<String>,
 }
 
-async fn load_episode(state: AppState, episode_index: u64) -> Result<Arc<LoadedEpisode>, EpisodeLoadError> {
+async fn load_episode(state: AppState, episode_index: u64, lang: Lang) -> Result<Arc<LoadedEpisode>, EpisodeLoadError> {
     let request = Request::ReadEpisode { request_id: client().next_request_id(), episode_index, features: vec![] };
     let answer = client().request(request, js_sys::Array::new(), move |p| state.progress.set(Some(p.into()))).await;
     state.progress.set(None);
     match answer {
-        Response::Episode { frames, videos, image_features, .. } => {
+        Response::Episode { frames, videos, image_features, bytes_read, .. } => {
+            state.bytes_read.set(bytes_read);
             Ok(Arc::new(LoadedEpisode { frames: *frames, videos, image_features }))
         }
         Response::Failed { message, path, .. } => Err(EpisodeLoadError { message, path }),
-        other => Err(EpisodeLoadError { message: format!("unexpected answer from the reader: {other:?}"), path: None }),
+        other => Err(EpisodeLoadError {
+            message: CommonSentence::UnexpectedAnswer { answer: format!("{other:?}") }.text(lang),
+            path: None,
+        }),
     }
 }
 
@@ -176,7 +183,8 @@ pub fn EpisodePage(episode: u64) -> impl IntoView {
     if let Some((_, t)) = state.linked_time.try_update_value(|l| l.take()).flatten().filter(|(e, _)| *e == episode) {
         explorer.cursor.set(Some(t));
     }
-    let data = LocalResource::new(move || load_episode(state, episode));
+    let lang = use_lang();
+    let data = LocalResource::new(move || load_episode(state, episode, lang.get_untracked()));
     // Plots redraw at their new width when the window resizes.
     let resized = RwSignal::new(0u32);
     let resize_listener = window_event_listener(leptos::ev::resize, move |_| resized.update(|n| *n += 1));
@@ -216,7 +224,7 @@ pub fn EpisodePage(episode: u64) -> impl IntoView {
     });
     let cursor_text = move || match explorer.cursor.get() {
         Some(t) => format!("{t:.3} s"),
-        None => "click a plot or the timeline to place the cursor".to_string(),
+        None => EpisodeText::PlaceCursor.str(lang.get()).to_string(),
     };
     let position = move || {
         let order = state.episode_order.get();
@@ -224,31 +232,35 @@ pub fn EpisodePage(episode: u64) -> impl IntoView {
         (at, order.len())
     };
     view! {
-        <div class="episode-view" data-testid="episode-view" data-episode=episode.to_string()>
+        <div class="episode-view" data-testid="episode-view" data-episode=episode.to_string()
+            data-bytes-read=move || state.bytes_read.get().to_string()>
             <div class="overview-head">
                 <div>
-                    <h1 class="dataset-name">{format!("Episode {episode}")}</h1>
+                    <h1 class="dataset-name">{move || EpisodeSentence::Heading { episode }.text(lang.get())}</h1>
                     <p class="muted">{move || state.overview.with(|o| o.as_ref().map(|o| o.name.clone()).unwrap_or_default())}</p>
                 </div>
                 <div class="episode-nav">
-                    <button class="secondary" data-testid="previous-episode" title="Previous episode (PageUp or p)"
-                        disabled=move || position().0.is_none_or(|p| p == 0) on:click=move |_| go_to_episode(-1)>"← Previous"</button>
-                    <span class="muted">{move || match position() { (Some(p), n) => format!("{} of {n}", p + 1), (None, n) => format!("— of {n}") }}</span>
-                    <button class="secondary" data-testid="next-episode" title="Next episode (PageDown or n)"
-                        disabled=move || { let (p, n) = position(); p.is_none_or(|p| p + 1 >= n) } on:click=move |_| go_to_episode(1)>"Next →"</button>
+                    <button class="secondary" data-testid="previous-episode" title=t(EpisodeText::PreviousTitle)
+                        disabled=move || position().0.is_none_or(|p| p == 0) on:click=move |_| go_to_episode(-1)>{t(EpisodeText::Previous)}</button>
+                    <span class="muted">{move || {
+                        let (at, total) = position();
+                        EpisodeSentence::Position { position: at.map(|p| p as u64 + 1), total: total as u64 }.text(lang.get())
+                    }}</span>
+                    <button class="secondary" data-testid="next-episode" title=t(EpisodeText::NextTitle)
+                        disabled=move || { let (p, n) = position(); p.is_none_or(|p| p + 1 >= n) } on:click=move |_| go_to_episode(1)>{t(EpisodeText::Next)}</button>
                     <button class="secondary" data-testid="back-to-overview" on:click=move |_| state.select_episode(None)>
-                        "Back to overview"
+                        {t(EpisodeText::BackToOverview)}
                     </button>
                 </div>
             </div>
             <div class="time-cursor" data-testid="time-cursor"
                 data-time-secs=move || explorer.cursor.get().map(|t| format!("{t:.4}")).unwrap_or_default()>
-                <span class="muted">"Time cursor: "</span><strong>{cursor_text}</strong>
+                <span class="muted">{t(EpisodeText::TimeCursor)}</span><strong>{cursor_text}</strong>
             </div>
-            <Transition fallback=|| view! { <p class="muted" data-testid="episode-loading">"Reading the episode…"</p> }>
+            <Transition fallback=|| view! { <p class="muted" data-testid="episode-loading">{t(EpisodeText::Reading)}</p> }>
                 <ErrorBoundary fallback=|errors| view! {
                     <div class="error" data-testid="episode-error" role="alert">
-                        <strong>"Could not read the episode. "</strong>
+                        <strong>{t(EpisodeText::CouldNotRead)}</strong>
                         {move || errors.get().into_iter().map(|(_, e)| e.to_string()).collect::<Vec<_>>().join("; ")}
                     </div>
                 }>
@@ -273,6 +285,8 @@ fn explorer_view(
     explorer.times.set_value(times);
     let frames = Arc::new(loaded.frames.clone());
     let count = frames.series.len();
+    let total_frames = frames.frames as u64;
+    let lang = use_lang();
     let media = !loaded.videos.is_empty() || !loaded.image_features.is_empty();
     view! {
         <PlaybackBar state episode explorer frames=frames.clone()/>
@@ -283,9 +297,9 @@ fn explorer_view(
             </section>
         })}
         <TrajectoryPanel frames=frames.clone() explorer/>
-        <p class="muted">{format!("{} frames · {count} numeric feature{}", frames.frames, if count == 1 { "" } else { "s" })}
-            " · drag to pan, wheel to zoom, double-click to reset"</p>
-        {(count == 0).then(|| view! { <p class="muted">"This episode has no numeric features to plot."</p> })}
+        <p class="muted">{move || EpisodeSentence::FramesAndFeatures { frames: total_frames, features: count as u64 }.text(lang.get())}
+            {t(EpisodeText::PlotHelp)}</p>
+        {(count == 0).then(|| view! { <p class="muted">{t(EpisodeText::NoNumericFeatures)}</p> })}
         {(0..count).map(|i| view! { <PlotPanel frames=frames.clone() index=i explorer resized/> }).collect_view()}
     }
 }
@@ -293,6 +307,7 @@ fn explorer_view(
 #[component]
 fn PlaybackBar(state: AppState, episode: u64, explorer: Explorer, frames: Arc<EpisodeFrames>) -> impl IntoView {
     let total_frames = frames.frames;
+    let lang = use_lang();
     let fraction = move |t: f64| {
         let bounds = explorer.bounds.get();
         ((t - bounds.from_secs) / bounds.width_secs()).clamp(0.0, 1.0) * 100.0
@@ -320,23 +335,24 @@ fn PlaybackBar(state: AppState, episode: u64, explorer: Explorer, frames: Arc<Ep
     let time = move || explorer.cursor.get().unwrap_or(explorer.bounds.get().from_secs);
     let frame_text = move || {
         let times = explorer.times.get_value();
-        format!("frame {} / {total_frames}", frame_at(&times, time()) + 1)
+        let frame = frame_at(&times, time()) as u64 + 1;
+        EpisodeSentence::FrameOf { frame, frames: total_frames as u64 }.text(lang.get())
     };
     view! {
-        <section class="playback card" data-testid="playback">
+        <section class="playback card" data-testid="playback" data-frames=total_frames.to_string()>
             <div class="playback-controls">
-                <button class="icon" title="Start (Home)" data-testid="jump-start"
-                    on:click=move |_| explorer.set_time(explorer.bounds.get_untracked().from_secs)>"⏮"</button>
-                <button class="icon" title="Previous frame (←)" data-testid="step-back" on:click=move |_| explorer.step(-1)>"◀︎"</button>
-                <button class="icon play" data-testid="play" title="Play / pause (Space)"
+                <button class="icon" title=t(EpisodeText::StartTitle) data-testid="jump-start"
+                    on:click=move |_| explorer.set_time(explorer.bounds.get_untracked().from_secs)>"|◀"</button>
+                <button class="icon" title=t(EpisodeText::StepBackTitle) data-testid="step-back" on:click=move |_| explorer.step(-1)>"◀"</button>
+                <button class="icon play" data-testid="play" title=t(EpisodeText::PlayTitle)
                     data-playing=move || explorer.playing.get().to_string()
                     on:click=move |_| explorer.toggle_play()>
-                    {move || if explorer.playing.get() { "⏸" } else { "▶︎" }}
+                    {move || if explorer.playing.get() { "❙❙" } else { "▶" }}
                 </button>
-                <button class="icon" title="Next frame (→)" data-testid="step-forward" on:click=move |_| explorer.step(1)>"▶︎|"</button>
-                <button class="icon" title="End (End)" data-testid="jump-end"
-                    on:click=move |_| explorer.set_time(explorer.bounds.get_untracked().to_secs)>"⏭"</button>
-                <label class="speed">"Speed "
+                <button class="icon" title=t(EpisodeText::StepForwardTitle) data-testid="step-forward" on:click=move |_| explorer.step(1)>"▶"</button>
+                <button class="icon" title=t(EpisodeText::EndTitle) data-testid="jump-end"
+                    on:click=move |_| explorer.set_time(explorer.bounds.get_untracked().to_secs)>"▶|"</button>
+                <label class="speed">{t(EpisodeText::Speed)}
                     <select data-testid="speed" on:change=move |ev| {
                         if let Ok(s) = event_target_value(&ev).parse::<f64>() { explorer.speed.set(s) }
                     }>
@@ -349,7 +365,7 @@ fn PlaybackBar(state: AppState, episode: u64, explorer: Explorer, frames: Arc<Ep
                 <span class="clock" data-testid="clock">{move || format!("{} / {}", format_clock(time()), format_clock(explorer.bounds.get().to_secs))}</span>
                 <span class="muted">{frame_text}</span>
             </div>
-            <div class="timeline" data-testid="timeline" node_ref=track_ref role="slider" aria-label="Episode time"
+            <div class="timeline" data-testid="timeline" node_ref=track_ref role="slider" aria-label=t(EpisodeText::EpisodeTime)
                 aria-valuemin=move || explorer.bounds.get().from_secs.to_string()
                 aria-valuemax=move || explorer.bounds.get().to_secs.to_string()
                 aria-valuenow=move || time().to_string()
@@ -365,11 +381,11 @@ fn PlaybackBar(state: AppState, episode: u64, explorer: Explorer, frames: Arc<Ep
                     <div class="timeline-window" style:left=format!("{:.3}%", fraction(w.from_secs)) style:width=format!("{:.3}%", fraction(w.to_secs) - fraction(w.from_secs))></div>
                 })}
                 <div class="timeline-progress" style:width=move || format!("{:.3}%", fraction(time()))></div>
-                <span class="timeline-boundary start" title="Episode start" data-testid="timeline-boundary"></span>
-                <span class="timeline-boundary end" title="Episode end" data-testid="timeline-boundary"></span>
+                <span class="timeline-boundary start" title=t(EpisodeText::EpisodeStart) data-testid="timeline-boundary"></span>
+                <span class="timeline-boundary end" title=t(EpisodeText::EpisodeEnd) data-testid="timeline-boundary"></span>
                 {move || markers().into_iter().map(|(t, frame, rule)| view! {
                     <span class="timeline-marker" data-testid="timeline-finding" data-rule=rule.clone()
-                        title=format!("{rule} at frame {frame}") style:left=format!("{:.3}%", fraction(t))></span>
+                        title=EpisodeSentence::FindingAt { rule: rule.clone(), frame }.text(lang.get_untracked()) style:left=format!("{:.3}%", fraction(t))></span>
                 }).collect_view()}
                 <div class="timeline-thumb" style:left=move || format!("{:.3}%", fraction(time()))></div>
             </div>
@@ -381,6 +397,7 @@ fn PlaybackBar(state: AppState, episode: u64, explorer: Explorer, frames: Arc<Ep
 /// URL), kept at the cursor by [`sync_video`].
 #[component]
 fn VideoPanel(state: AppState, clip: VideoClip, explorer: Explorer) -> impl IntoView {
+    let lang = use_lang();
     let video_ref = NodeRef::<leptos::html::Video>::new();
     let sync_clip = clip.clone();
     let sync = move |video: &web_sys::HtmlVideoElement| {
@@ -412,12 +429,14 @@ fn VideoPanel(state: AppState, clip: VideoClip, explorer: Explorer) -> impl Into
             .map(|e| e.code())
             .unwrap_or(0);
         let why = match code {
-            4 => "this browser cannot decode its format or codec",
-            3 => "the video data is corrupt",
-            2 => "it could not be read",
-            _ => "it could not be played",
+            4 => EpisodeText::VideoUndecodable,
+            3 => EpisodeText::VideoCorrupt,
+            2 => EpisodeText::VideoUnreadable,
+            _ => EpisodeText::VideoUnplayable,
         };
-        failure.set(Some(format!("The video {path} cannot be shown here: {why}.")));
+        let lang = lang.get_untracked();
+        failure
+            .set(Some(EpisodeSentence::VideoFailed { path: path.clone(), why: why.str(lang).to_string() }.text(lang)));
     };
     let from = clip.from_timestamp_secs.to_string();
     let to = clip.to_timestamp_secs.map(|t| t.to_string());
@@ -435,7 +454,7 @@ fn VideoPanel(state: AppState, clip: VideoClip, explorer: Explorer) -> impl Into
                 }.into_any(),
                 None => view! {
                     <p class="media-missing" data-testid="video-missing" data-feature=feature.clone()>
-                        {format!("The video file {} is not in the dataset.", clip.path)}
+                        {move || EpisodeSentence::VideoMissing { path: clip.path.clone() }.text(lang.get())}
                     </p>
                 }.into_any(),
             }}
@@ -460,9 +479,11 @@ fn ImagePanel(episode: u64, feature: String, explorer: Explorer) -> impl IntoVie
     };
     on_cleanup(revoke);
     let name = feature.clone();
+    let lang = use_lang();
     let image = LocalResource::new(move || {
         let feature = name.clone();
         let frame = frame.get();
+        let lang = lang.get_untracked();
         async move {
             let request =
                 Request::ReadImage { request_id: client().next_request_id(), episode_index: episode, feature, frame };
@@ -472,11 +493,12 @@ fn ImagePanel(episode: u64, feature: String, explorer: Explorer) -> impl IntoVie
                     let options = web_sys::BlobPropertyBag::new();
                     options.set_type(&mime);
                     let blob = web_sys::Blob::new_with_buffer_source_sequence_and_options(&parts, &options)
-                        .map_err(|_| "cannot wrap the image bytes".to_string())?;
-                    web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| "cannot show the image".to_string())
+                        .map_err(|_| EpisodeText::ImageUnwrappable.str(lang).to_string())?;
+                    web_sys::Url::create_object_url_with_blob(&blob)
+                        .map_err(|_| EpisodeText::ImageUnshowable.str(lang).to_string())
                 }
                 (Response::Failed { message, .. }, _) => Err(message),
-                _ => Err("unexpected answer from the reader".to_string()),
+                (other, _) => Err(CommonSentence::UnexpectedAnswer { answer: format!("{other:?}") }.text(lang)),
             }
         }
     });
@@ -490,9 +512,9 @@ fn ImagePanel(episode: u64, feature: String, explorer: Explorer) -> impl IntoVie
     };
     view! {
         <figure class="media-panel">
-            <figcaption><code>{feature.clone()}</code>" · frame "{move || frame.get()}</figcaption>
+            <figcaption><code>{feature.clone()}</code>{move || EpisodeSentence::ImageFrame { frame: frame.get() }.text(lang.get())}</figcaption>
             <img data-testid="image-frame" data-feature=feature.clone() data-frame=move || frame.get().to_string()
-                alt=format!("{feature} at the cursor") src=src/>
+                alt={let feature = feature.clone(); move || EpisodeSentence::ImageAlt { feature: feature.clone() }.text(lang.get())} src=src/>
             {move || match image.get() {
                 Some(Err(message)) => Some(view! { <p class="media-missing">{message}</p> }),
                 _ => None,
@@ -650,7 +672,9 @@ fn PlotPanel(frames: Arc<EpisodeFrames>, index: usize, explorer: Explorer, resiz
         })
     };
     let panel_feature = name.clone();
-    let legend_name = format!("Dimensions of {name}");
+    let lang = use_lang();
+    let legend_feature = name.clone();
+    let legend_name = move || EpisodeSentence::DimensionsOf { feature: legend_feature.clone() }.text(lang.get());
     view! {
         <section class="card plot-panel" data-testid="plot-panel" data-feature=panel_feature>
             <div class="plot-head">
@@ -660,7 +684,7 @@ fn PlotPanel(frames: Arc<EpisodeFrames>, index: usize, explorer: Explorer, resiz
                         <button class="legend-chip" data-testid="dim-toggle" data-dim=label.clone()
                             class:off=move || hidden.with(|h| h.get(i).copied().unwrap_or(false))
                             aria-pressed=move || (!hidden.with(|h| h.get(i).copied().unwrap_or(false))).to_string()
-                            title="Click to show or hide; double-click to show only this one"
+                            title=t(EpisodeText::DimensionToggleTitle)
                             on:click=move |_| hidden.update(|h| if let Some(v) = h.get_mut(i) { *v = !*v })
                             on:dblclick=move |_| hidden.update(|h| { for (j, v) in h.iter_mut().enumerate() { *v = j != i } })>
                             <span class="swatch" style:background=line_color(i)></span>{label.clone()}

@@ -85,6 +85,7 @@ pub mod conformance;
 pub mod episode;
 pub mod home;
 pub mod overview;
+pub mod robot;
 
 #[cfg(target_arch = "wasm32")]
 mod reactive;

@@ -328,6 +328,46 @@ impl Browser {
         Browser { client, driver, _profile: profile, downloads }
     }
 
+    /// Peak resident memory (VmHWM, bytes) of each Chromium renderer process of this session (the
+    /// page and its workers run in one), found as descendants of this session's ChromeDriver.
+    #[allow(dead_code)]
+    pub fn renderer_peak_rss_bytes(&self) -> Vec<u64> {
+        let driver = self.driver.id();
+        let parent_of = |pid: u32| -> Option<u32> {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()
+        };
+        let mut peaks = Vec::new();
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            if !String::from_utf8_lossy(&cmdline).contains("--type=renderer") {
+                continue;
+            }
+            let mut ancestor = parent_of(pid);
+            let mut ours = false;
+            for _ in 0..8 {
+                match ancestor {
+                    Some(p) if p == driver => {
+                        ours = true;
+                        break;
+                    }
+                    Some(p) if p > 1 => ancestor = parent_of(p),
+                    _ => break,
+                }
+            }
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+            let peak_kib = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
+            if let (true, Some(kib)) = (ours, peak_kib) {
+                peaks.push(kib * 1024);
+            }
+        }
+        peaks
+    }
+
     /// Waits for a CSS selector to match, up to 30 s.
     pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
         self.client

@@ -1,0 +1,212 @@
+//! Browser benchmark of the app's own paths (issue 6), in the same headless Chromium as the
+//! end-to-end tests: first paint, the wasm payload, choosing a generated 1M-frame v3.0 folder →
+//! overview → first episode's plot (time and bytes read), peak renderer memory showing one episode
+//! of a 2M-frame dataset, and opening DROID-scale metadata. Ignored by default (it needs generated
+//! datasets of 0.2–0.4 GB and minutes); run it with
+//! `cargo test --release -p episcope-web --test bench_app -- --ignored --nocapture --test-threads 1`
+//! after `trunk build --release`. Datasets are generated on first use into `$EPISCOPE_BENCH_DATA`
+//! (default `/tmp/episcope-gen`) with `episcope generate --preset …`. Results are printed and
+//! written to `target/bench-app.json`; BENCHMARKS.md holds a run's figures.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use support::{dist_dir, Browser, StaticServer};
+
+fn data_dir() -> PathBuf {
+    std::env::var_os("EPISCOPE_BENCH_DATA").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/tmp/episcope-gen"))
+}
+
+/// The generated dataset of `preset`, generated if missing.
+fn generated(preset: &str) -> PathBuf {
+    let dir = data_dir().join(preset);
+    if !dir.join("meta/info.json").is_file() {
+        let _ = std::fs::remove_dir_all(&dir);
+        let status = Command::new(env!("CARGO"))
+            .args(["run", "--release", "-q", "-p", "episcope-cli", "--", "generate", "--preset", preset, "--out"])
+            .arg(&dir)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("run episcope generate");
+        assert!(status.success(), "episcope generate --preset {preset} failed");
+    }
+    dir
+}
+
+fn dir_size_bytes(dir: &Path) -> u64 {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let meta = entry.metadata().unwrap();
+        total += if meta.is_dir() { dir_size_bytes(&entry.path()) } else { meta.len() };
+    }
+    total
+}
+
+fn brotli_size(path: &Path) -> Option<u64> {
+    let out = Command::new("python3")
+        .args(["-c", "import brotli,sys; print(len(brotli.compress(open(sys.argv[1],'rb').read(), quality=11)))"])
+        .arg(path)
+        .output()
+        .ok()?;
+    String::from_utf8(out.stdout).ok()?.trim().parse().ok()
+}
+
+fn record(results: &mut Vec<Value>, name: &str, value: f64, unit: &str, note: &str) {
+    println!("| {name} | {value:.1} {unit} | {note} |");
+    results.push(json!({ "name": name, "value": value, "unit": unit, "note": note }));
+}
+
+/// Marks, in page time, when a file input changes, when an episode row is clicked, when the
+/// episode list first shows and when a plot canvas first shows (after its next frame is painted).
+const INSTRUMENT: &str = r#"
+    window.__bench = {};
+    document.addEventListener('change', () => { window.__bench.pick = performance.now(); }, true);
+    document.addEventListener('click', (e) => {
+        if (e.target.closest && e.target.closest('[data-testid=episode-row]')) window.__bench.click = performance.now();
+    }, true);
+    new MutationObserver(() => {
+        const b = window.__bench;
+        if (b.pick && !b.overview && document.querySelector('[data-testid=episode-row]')) b.overview = performance.now();
+        if (b.click && !b.plotSeen && document.querySelector('[data-testid=plot]')) {
+            b.plotSeen = performance.now();
+            requestAnimationFrame(() => requestAnimationFrame(() => { b.plot = performance.now(); }));
+        }
+    }).observe(document.body, { subtree: true, childList: true });
+"#;
+
+async fn bench_value(browser: &Browser, key: &str, timeout: Duration) -> f64 {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let v =
+            browser.client.execute(&format!("return window.__bench && window.__bench.{key} || null;"), vec![]).await;
+        if let Some(x) = v.ok().and_then(|v| v.as_f64()) {
+            return x;
+        }
+        assert!(Instant::now() < deadline, "no `{key}` mark within {timeout:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn attr_u64(browser: &Browser, css: &str, name: &str) -> u64 {
+    let element = browser.wait_for(css).await;
+    element.attr(name).await.unwrap().and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
+/// Opens `folder` through the folder input and episode 0; returns (pick → overview ms,
+/// click → plot ms, bytes read after the episode).
+async fn open_and_plot_first_episode(browser: &Browser, server: &StaticServer, folder: &Path) -> (f64, f64, u64) {
+    browser.client.goto(&server.url("")).await.unwrap();
+    browser.wait_for("[data-testid=open-folder]").await;
+    browser.client.execute(INSTRUMENT, vec![]).await.unwrap();
+    let input = browser.wait_for("[data-testid=open-folder]").await;
+    input.send_keys(&folder.display().to_string()).await.unwrap();
+    let pick = bench_value(browser, "pick", Duration::from_secs(120)).await;
+    let overview = bench_value(browser, "overview", Duration::from_secs(120)).await;
+    browser.wait_for("[data-testid=episode-row][data-episode='0']").await.click().await.unwrap();
+    let click = bench_value(browser, "click", Duration::from_secs(30)).await;
+    let plot = bench_value(browser, "plot", Duration::from_secs(60)).await;
+    let bytes = attr_u64(browser, "[data-testid=episode-view]", "data-bytes-read").await;
+    (overview - pick, plot - click, bytes)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "benchmark: needs generated datasets and minutes; see the module docs"]
+async fn app_paths() {
+    let dist = dist_dir();
+    let mut results = Vec::new();
+    println!("| measure | value | note |\n|---|---|---|");
+    for name in ["episcope-web_bg.wasm", "episcope-worker_bg.wasm"] {
+        let path = dist.join(name);
+        let raw = std::fs::metadata(&path).unwrap().len();
+        record(&mut results, &format!("{name} raw"), raw as f64 / 1024.0, "KiB", "trunk build --release");
+        if let Some(br) = brotli_size(&path) {
+            record(&mut results, &format!("{name} brotli q11"), br as f64 / 1024.0, "KiB", "python3 brotli");
+        }
+    }
+
+    let server = StaticServer::start(dist);
+    let browser = Browser::start(&server).await;
+    // First paint from a warm server (second load; the service worker may answer).
+    let mut paints = Vec::new();
+    for _ in 0..5 {
+        browser.client.goto(&server.url("")).await.unwrap();
+        browser.wait_for("[data-testid=open-folder]").await;
+        let fcp = browser
+            .client
+            .execute(
+                "const e = performance.getEntriesByType('paint').find(p => p.name === 'first-contentful-paint'); return e ? e.startTime : null;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if let Some(ms) = fcp.as_f64() {
+            paints.push(ms);
+        }
+    }
+    paints.sort_by(f64::total_cmp);
+    if let Some(median) = paints.get(paints.len() / 2) {
+        record(&mut results, "home first contentful paint (median of 5 warm loads)", *median, "ms", "");
+    }
+    let idle_peak = browser.renderer_peak_rss_bytes().into_iter().max().unwrap_or(0);
+    record(&mut results, "renderer peak RSS, home page", idle_peak as f64 / 1048576.0, "MiB", "VmHWM");
+    browser.close().await;
+
+    // 1M frames: pick → overview, click → first plot, bytes read.
+    let one_million = generated("1m");
+    let size = dir_size_bytes(&one_million);
+    let browser = Browser::start(&server).await;
+    let mut opens = Vec::new();
+    for _ in 0..3 {
+        opens.push(open_and_plot_first_episode(&browser, &server, &one_million).await);
+    }
+    opens.sort_by(|a, b| (a.0 + a.1).total_cmp(&(b.0 + b.1)));
+    let (to_overview, to_plot, bytes) = opens[1];
+    record(&mut results, "1M v3.0: choose folder → overview (median of 3)", to_overview, "ms", "");
+    record(&mut results, "1M v3.0: click episode 0 → plot painted", to_plot, "ms", "");
+    record(&mut results, "1M v3.0: folder → first plot (sum)", to_overview + to_plot, "ms", "target ≤ 300 ms");
+    record(
+        &mut results,
+        "1M v3.0: bytes read to first plot",
+        100.0 * bytes as f64 / size as f64,
+        "%",
+        &format!("{bytes} of {size} bytes; target ≤ 5 %"),
+    );
+    browser.close().await;
+
+    // 2M frames: peak renderer memory while showing one episode.
+    let two_million = generated("2m");
+    let browser = Browser::start(&server).await;
+    let (_, _, _) = open_and_plot_first_episode(&browser, &server, &two_million).await;
+    let frames = attr_u64(&browser, "[data-testid=playback]", "data-frames").await;
+    let peak = browser.renderer_peak_rss_bytes().into_iter().max().unwrap_or(0);
+    record(
+        &mut results,
+        "2M v3.0: renderer peak RSS showing episode 0",
+        peak as f64 / 1048576.0,
+        "MiB",
+        &format!("episode of {frames} frames"),
+    );
+    browser.close().await;
+
+    // DROID-scale metadata (95.6k episodes, 27.95M frames declared, no data files).
+    let droid = generated("droid-metadata");
+    let browser = Browser::start(&server).await;
+    browser.client.goto(&server.url("")).await.unwrap();
+    browser.wait_for("[data-testid=open-folder]").await;
+    browser.client.execute(INSTRUMENT, vec![]).await.unwrap();
+    browser.wait_for("[data-testid=open-folder]").await.send_keys(&droid.display().to_string()).await.unwrap();
+    let pick = bench_value(&browser, "pick", Duration::from_secs(300)).await;
+    let overview = bench_value(&browser, "overview", Duration::from_secs(300)).await;
+    let peak = browser.renderer_peak_rss_bytes().into_iter().max().unwrap_or(0);
+    record(&mut results, "DROID-scale metadata: choose folder → overview", overview - pick, "ms", "");
+    record(&mut results, "DROID-scale metadata: renderer peak RSS", peak as f64 / 1048576.0, "MiB", "target < 1 GiB");
+    browser.close().await;
+
+    let out = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-app.json");
+    std::fs::write(&out, serde_json::to_string_pretty(&results).unwrap()).unwrap();
+    println!("written to {}", out.display());
+}
