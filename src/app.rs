@@ -16,6 +16,7 @@ use crate::components::report::ReportPage;
 use crate::components::rules::RulesPage;
 use crate::components::status::{ErrorBanner, ProgressPanel};
 use crate::deep_link::{format_time_param, DeepLink};
+use crate::i18n::analysis::AnalysisText;
 use crate::i18n::common::{CommonSentence, CommonText};
 use crate::i18n::{document_lang, provide_lang, t, Text};
 use crate::protocol::{Example, Request, Response};
@@ -343,7 +344,9 @@ pub fn App() -> impl IntoView {
             </a>
             <nav class="topnav">
                 <button class="navlink" data-testid="nav-rules" on:click=move |_| state.page.set(Page::Rules)>{t(CommonText::NavRules)}</button>
-                <button class="navlink" data-testid="nav-compare" on:click=move |_| state.page.set(Page::Compare)>"Compare"</button>
+                <button class="navlink" data-testid="nav-compare" on:click=move |_| state.page.set(Page::Compare)>
+                    {t(AnalysisText::NavCompare)}
+                </button>
                 <span class="privacy-pill" title=t(CommonText::PrivacyHint)>{t(CommonText::PrivacyPill)}</span>
                 <LangSwitch/>
             </nav>

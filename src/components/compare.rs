@@ -11,7 +11,11 @@ use wasm_bindgen::JsCast;
 
 use crate::analysis::MAX_COMPARED_REPORTS;
 use crate::app::{AppState, Page};
-use crate::components::stats::{chart_view, download_text, report_lang, AnalysisState, Job};
+use crate::components::stats::{chart_view, download_text, report_lang, unexpected_answer, AnalysisState, Job};
+use crate::i18n::analysis::{AnalysisSentence, AnalysisText};
+use crate::i18n::common::CommonText;
+use crate::i18n::conformance::ConformanceText;
+use crate::i18n::{document_lang, format_integer, t, Text};
 use crate::protocol::{Request, Response};
 use crate::worker_client::client;
 
@@ -21,7 +25,8 @@ fn add_reports(analysis: AnalysisState, reports: Vec<episcope_report::FullReport
         let room = MAX_COMPARED_REPORTS.saturating_sub(compared.len());
         if reports.len() > room {
             analysis.compare_errors.update(|errors| {
-                errors.push(format!("At most {MAX_COMPARED_REPORTS} reports are compared; the rest were left out."))
+                let max_reports = MAX_COMPARED_REPORTS as u64;
+                errors.push(AnalysisSentence::TooManyReports { max_reports }.text(document_lang()))
             });
         }
         compared.extend(reports.into_iter().take(room));
@@ -60,9 +65,7 @@ fn pick_reports(analysis: AnalysisState, input: web_sys::HtmlInputElement) {
                 add_reports(analysis, parsed);
             }
             Response::Failed { message, .. } => analysis.compare_errors.update(|e| e.push(message)),
-            other => {
-                analysis.compare_errors.update(|e| e.push(format!("unexpected answer from the reader: {other:?}")))
-            }
+            other => analysis.compare_errors.update(|e| e.push(unexpected_answer(&other))),
         }
     });
 }
@@ -96,13 +99,15 @@ pub fn ComparePage() -> impl IntoView {
     view! {
         <div class="compare-page">
             <div class="report-toolbar">
-                <button class="secondary" on:click=move |_| state.page.set(Page::Main)>"← Back"</button>
+                <button class="secondary" on:click=move |_| state.page.set(Page::Main)>{t(CommonText::Back)}</button>
             </div>
-            <h1>"Compare datasets"</h1>
-            <p class="muted">"Side by side from their reports: pick JSON reports (made here or by "<code>"episcope report --json"</code>"), no data needed, or add the dataset that is open. Nothing is uploaded."</p>
+            <h1 data-testid="compare-title">{t(AnalysisText::CompareTitle)}</h1>
+            <p class="muted">
+                {t(AnalysisText::CompareIntroBefore)}<code>"episcope report --json"</code>{t(AnalysisText::CompareIntroAfter)}
+            </p>
             <div class="compare-add">
                 <label class="picker">
-                    <span class="visually-hidden">"JSON reports"</span>
+                    <span class="visually-hidden">{t(AnalysisText::JsonReports)}</span>
                     <input type="file" multiple accept=".json,application/json" data-testid="compare-files"
                         on:change=move |ev| {
                             if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
@@ -118,18 +123,25 @@ pub fn ComparePage() -> impl IntoView {
                         }
                         add_open_dataset(analysis);
                     }>
-                    {move || if waiting_for_open.get() { "Preparing the open dataset's report…" } else { "Add the open dataset" }}
+                    {move || {
+                        let label = if waiting_for_open.get() {
+                            AnalysisText::PreparingOpenReport
+                        } else {
+                            AnalysisText::AddOpenDataset
+                        };
+                        label.str(lang())
+                    }}
                 </button>
                 <Show when=move || !analysis.compared.with(Vec::is_empty)>
                     <button class="secondary" data-testid="compare-download-html" on:click=move |_| {
                         let today = Date::from_unix_secs((js_sys::Date::now() / 1000.0) as i64);
                         let html = analysis.compared.with_untracked(|reports| render_compare_html(reports, lang(), Some(today)));
                         download_text("comparison.html", "text/html", &html);
-                    }>"Download HTML"</button>
+                    }>{t(AnalysisText::DownloadHtml)}</button>
                     <button class="secondary" data-testid="compare-clear" on:click=move |_| {
                         analysis.compared.set(Vec::new());
                         analysis.compare_errors.set(Vec::new());
-                    }>"Clear"</button>
+                    }>{t(AnalysisText::Clear)}</button>
                 </Show>
             </div>
             {move || {
@@ -143,7 +155,7 @@ pub fn ComparePage() -> impl IntoView {
             {move || {
                 let reports = analysis.compared.get();
                 if reports.is_empty() {
-                    return view! { <p class="muted" data-testid="compare-empty">"No report added yet."</p> }.into_any();
+                    return view! { <p class="muted" data-testid="compare-empty">{t(AnalysisText::NoReportYet)}</p> }.into_any();
                 }
                 let rows = compare_rows(&reports);
                 let lang = lang();
@@ -151,18 +163,21 @@ pub fn ComparePage() -> impl IntoView {
                     <section class="card">
                         <table class="table" data-testid="compare-table">
                             <thead><tr>
-                                <th>"Dataset"</th><th>"Version"</th><th>"Robot"</th><th class="num">"Episodes"</th>
-                                <th class="num">"Recorded"</th><th class="num">"Tasks"</th><th class="num">"Cameras"</th>
-                                <th>"Verdict"</th><th class="num">"Errors"</th><th class="num">"Warnings"</th><th></th>
+                                <th>{AnalysisText::ColumnDataset.str(lang)}</th><th>{AnalysisText::ColumnVersion.str(lang)}</th>
+                                <th>{AnalysisText::ColumnRobot.str(lang)}</th><th class="num">{AnalysisText::ColumnEpisodes.str(lang)}</th>
+                                <th class="num">{AnalysisText::ColumnRecorded.str(lang)}</th><th class="num">{AnalysisText::ColumnTasks.str(lang)}</th>
+                                <th class="num">{AnalysisText::ColumnCameras.str(lang)}</th><th>{AnalysisText::ColumnVerdict.str(lang)}</th>
+                                <th class="num">{AnalysisText::ColumnErrors.str(lang)}</th><th class="num">{AnalysisText::ColumnWarnings.str(lang)}</th><th></th>
                             </tr></thead>
                             <tbody>
                                 {rows.into_iter().enumerate().map(|(index, row)| {
-                                    let (badge_class, badge_text) = match row.verdict {
-                                        Verdict::Pass => ("badge-pass", "Pass"),
-                                        Verdict::Warnings => ("badge-warn", "Pass with warnings"),
-                                        Verdict::Errors => ("badge-fail", "Errors"),
+                                    let badge_class = match row.verdict {
+                                        Verdict::Pass => "badge-pass",
+                                        Verdict::Warnings => "badge-warn",
+                                        Verdict::Errors => "badge-fail",
                                     };
-                                    let optional = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_else(|| "—".into());
+                                    let badge_text = ConformanceText::verdict(row.verdict).str(lang);
+                                    let optional = |v: Option<u64>| v.map(format_integer).unwrap_or_else(|| "—".into());
                                     let (name_attr, version_attr) = (row.name.clone(), row.format_version.clone().unwrap_or_default());
                                     view! {
                                         <tr data-testid="compare-row" data-name=name_attr
@@ -172,16 +187,16 @@ pub fn ComparePage() -> impl IntoView {
                                             <td>{row.name}</td>
                                             <td>{row.format_version.unwrap_or_else(|| "—".into())}</td>
                                             <td>{row.robot_type.unwrap_or_else(|| "—".into())}</td>
-                                            <td class="num">{row.episodes}</td>
+                                            <td class="num">{format_integer(row.episodes)}</td>
                                             <td class="num">{row.hours.map(|h| format_duration(h * 3600.0, lang)).unwrap_or_else(|| "—".into())}</td>
                                             <td class="num">{optional(row.tasks)}</td>
                                             <td class="num">{optional(row.cameras)}</td>
                                             <td><span class=format!("verdict-badge {badge_class}")>{badge_text}</span></td>
-                                            <td class="num">{row.errors}</td>
-                                            <td class="num">{row.warnings}</td>
+                                            <td class="num">{format_integer(row.errors)}</td>
+                                            <td class="num">{format_integer(row.warnings)}</td>
                                             <td><button class="link" data-testid="compare-remove" on:click=move |_| {
                                                 analysis.compared.update(|c| { if index < c.len() { c.remove(index); } });
-                                            }>"Remove"</button></td>
+                                            }>{AnalysisText::Remove.str(lang)}</button></td>
                                         </tr>
                                     }
                                 }).collect_view()}

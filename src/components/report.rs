@@ -8,6 +8,8 @@ use leptos::prelude::*;
 use crate::analysis::file_stem;
 use crate::app::{AppState, Page};
 use crate::components::stats::{download_text, job_progress_view, report_lang, AnalysisState, Job};
+use crate::i18n::analysis::AnalysisText;
+use crate::i18n::t;
 
 #[component]
 pub fn ReportPage() -> impl IntoView {
@@ -26,7 +28,7 @@ pub fn ReportPage() -> impl IntoView {
     view! {
         <div class="report-page">
             <div class="report-toolbar">
-                <button class="secondary" data-testid="report-back" on:click=move |_| state.page.set(Page::Main)>"← Back to the dataset"</button>
+                <button class="secondary" data-testid="report-back" on:click=move |_| state.page.set(Page::Main)>{t(AnalysisText::BackToDataset)}</button>
                 {move || analysis.report.get().map(|report| {
                     let stem = file_stem(&report.report.dataset.name);
                     let (for_html, for_json) = (report.clone(), report);
@@ -34,28 +36,28 @@ pub fn ReportPage() -> impl IntoView {
                     view! {
                         <button class="primary" data-testid="report-download-html" on:click=move |_| {
                             download_text(&format!("{stem_html}.report.html"), "text/html", &render_html(&for_html, lang()));
-                        }>"Download HTML"</button>
+                        }>{t(AnalysisText::DownloadHtml)}</button>
                         <button class="secondary" data-testid="report-download-json" on:click=move |_| {
                             let text = serde_json::to_string_pretty(&for_json).unwrap_or_default();
                             download_text(&format!("{stem_json}.report.json"), "application/json", &text);
-                        }>"Download JSON"</button>
+                        }>{t(AnalysisText::DownloadJson)}</button>
                         <button class="secondary" data-testid="report-print" on:click=move |_| {
                             if let Some(window) = web_sys::window() {
                                 let _ = window.print();
                             }
-                        }>"Print"</button>
+                        }>{t(AnalysisText::Print)}</button>
                     }
                 })}
             </div>
             {move || match (state.overview.with(Option::is_some), analysis.report_job.get()) {
-                (false, _) => view! { <p class="muted">"Open a dataset to see its report."</p> }.into_any(),
+                (false, _) => view! { <p class="muted">{t(AnalysisText::OpenDatasetForReport)}</p> }.into_any(),
                 (true, Job::Running { .. }) => job_progress_view(
-                    analysis.report_progress, "Preparing the report", "report-progress",
+                    analysis.report_progress, AnalysisText::PreparingReport, "report-progress",
                     move || analysis.cancel(analysis.report_job), "report-cancel",
                 ).into_any(),
                 (true, Job::Cancelled) => view! {
-                    <p class="muted">"Cancelled."</p>
-                    <button class="primary" on:click=move |_| analysis.build_report()>"Prepare the report"</button>
+                    <p class="muted">{t(AnalysisText::ReportCancelled)}</p>
+                    <button class="primary" on:click=move |_| analysis.build_report()>{t(AnalysisText::PrepareReport)}</button>
                 }.into_any(),
                 (true, Job::Failed(message)) => view! { <p class="error">{message}</p> }.into_any(),
                 (true, Job::Idle) => ().into_any(),

@@ -16,6 +16,9 @@ use crate::analysis::{
     svg_is_inline_safe, TABLE_QUANTILES,
 };
 use crate::app::{query_param, AppState, Page};
+use crate::i18n::analysis::{AnalysisSentence, AnalysisText};
+use crate::i18n::common::CommonSentence;
+use crate::i18n::{document_lang, format_integer, t, use_lang, Text};
 use crate::protocol::{Request, Response};
 use crate::worker_client::client;
 
@@ -115,7 +118,7 @@ impl AnalysisState {
                 }
                 Response::Cancelled { .. } => self.stats_job.set(Job::Cancelled),
                 Response::Failed { message, .. } => self.stats_job.set(Job::Failed(message)),
-                other => self.stats_job.set(Job::Failed(format!("unexpected answer from the reader: {other:?}"))),
+                other => self.stats_job.set(Job::Failed(unexpected_answer(&other))),
             }
         });
     }
@@ -157,10 +160,15 @@ impl AnalysisState {
                 }
                 Response::Cancelled { .. } => self.report_job.set(Job::Cancelled),
                 Response::Failed { message, .. } => self.report_job.set(Job::Failed(message)),
-                other => self.report_job.set(Job::Failed(format!("unexpected answer from the reader: {other:?}"))),
+                other => self.report_job.set(Job::Failed(unexpected_answer(&other))),
             }
         });
     }
+}
+
+/// An answer the page did not expect, described in the page's language.
+pub fn unexpected_answer(answer: &Response) -> String {
+    CommonSentence::UnexpectedAnswer { answer: format!("{answer:?}") }.text(document_lang())
 }
 
 /// Provides the analysis state, forgets it when another dataset opens, and merges stats drift
@@ -213,9 +221,7 @@ pub fn chart_view(chart: Result<Option<String>, ChartError>, testid: &'static st
         Ok(Some(svg)) if svg_is_inline_safe(&svg) => {
             view! { <div class="chart-box" data-testid=testid inner_html=svg></div> }.into_any()
         }
-        Ok(Some(_)) => {
-            view! { <p class="muted">"A chart was left out: it did not pass the page's safety check."</p> }.into_any()
-        }
+        Ok(Some(_)) => view! { <p class="muted">{t(AnalysisText::ChartLeftOut)}</p> }.into_any(),
         Ok(None) => ().into_any(),
         Err(e) => view! { <p class="muted">{e.to_string()}</p> }.into_any(),
     }
@@ -229,24 +235,28 @@ fn is_index_column(name: &str) -> bool {
 /// A progress bar with the stage, and a Cancel button.
 pub fn job_progress_view(
     progress: RwSignal<Option<JobProgress>>,
-    what: &'static str,
+    what: AnalysisText,
     testid: &'static str,
     on_cancel: impl Fn() + 'static,
     cancel_testid: &'static str,
 ) -> impl IntoView {
+    let lang = use_lang();
     view! {
         <div class="job-progress" data-testid=testid
             data-column=move || progress.with(|p| p.as_ref().map(|p| p.stage.clone()).unwrap_or_default())>
             <div class="job-progress-text">
-                {move || match progress.get() {
-                    Some(p) if p.total > 0 => format!("{what}: {} ({:.0}% done, {} read)", p.stage, 100.0 * progress_fraction(p.done, p.total),
-                        episcope_core::lerobot::overview::format_bytes(p.bytes_read)),
-                    Some(p) => format!("{what}: {}", p.stage),
-                    None => format!("{what}: starting…"),
+                {move || {
+                    let sentence = match progress.get() {
+                        Some(p) => AnalysisSentence::JobProgress {
+                            what, stage: Some(p.stage), done: p.done, total: p.total, bytes_read: p.bytes_read,
+                        },
+                        None => AnalysisSentence::JobProgress { what, stage: None, done: 0, total: 0, bytes_read: 0 },
+                    };
+                    sentence.text(lang.get())
                 }}
             </div>
             <progress max="1" value=move || progress.with(|p| p.as_ref().map_or(0.0, |p| progress_fraction(p.done, p.total))).to_string()></progress>
-            <button class="secondary" data-testid=cancel_testid on:click=move |_| on_cancel()>"Cancel"</button>
+            <button class="secondary" data-testid=cancel_testid on:click=move |_| on_cancel()>{t(AnalysisText::Cancel)}</button>
         </div>
     }
 }
@@ -259,19 +269,19 @@ pub fn StatsPanel() -> impl IntoView {
     view! {
         <section class="card stats" data-testid="stats">
             <div class="stats-head">
-                <h2>"Statistics"</h2>
+                <h2>{t(AnalysisText::StatsTitle)}</h2>
                 <button class="secondary" data-testid="open-report" on:click=move |_| state.page.set(Page::Report)>
-                    "Plain-language report →"
+                    {t(AnalysisText::OpenReport)}
                 </button>
             </div>
             {move || match analysis.stats_job.get() {
                 Job::Running { .. } => job_progress_view(
-                    analysis.stats_progress, "Reading column", "stats-progress",
+                    analysis.stats_progress, AnalysisText::ReadingColumn, "stats-progress",
                     move || analysis.cancel(analysis.stats_job), "stats-cancel",
                 ).into_any(),
                 job => {
                     let note = match job {
-                        Job::Cancelled => Some(view! { <p class="muted" data-testid="stats-cancelled">"Cancelled. Nothing was kept."</p> }.into_any()),
+                        Job::Cancelled => Some(view! { <p class="muted" data-testid="stats-cancelled">{t(AnalysisText::StatsCancelled)}</p> }.into_any()),
                         Job::Failed(message) => Some(view! { <p class="error" data-testid="stats-failed">{message}</p> }.into_any()),
                         _ => None,
                     };
@@ -279,9 +289,9 @@ pub fn StatsPanel() -> impl IntoView {
                     view! {
                         {note}
                         {(!computed).then(|| view! {
-                            <p class="muted">"Exact statistics over every frame (not a sample), read one column at a time in this browser tab."</p>
+                            <p class="muted">{t(AnalysisText::StatsIntro)}</p>
                             <button class="primary" data-testid="stats-start" on:click=move |_| analysis.start_stats()>
-                                "Compute statistics"
+                                {t(AnalysisText::ComputeStats)}
                             </button>
                         })}
                     }.into_any()
@@ -306,15 +316,13 @@ fn stats_result_view(result: StatsResult, lang: Lang) -> impl IntoView {
             hours: Some(t.hours).filter(|h| h.is_finite()),
         })
         .collect();
-    let summary = format!(
-        "{} frames read from {} data file{} ({}); {} feature{}.",
-        stats.frames_read,
-        stats.data_files.len(),
-        if stats.data_files.len() == 1 { "" } else { "s" },
-        episcope_core::lerobot::overview::format_bytes(stats.bytes_read),
-        stats.features.len(),
-        if stats.features.len() == 1 { "" } else { "s" },
-    );
+    let summary = AnalysisSentence::StatsSummary {
+        frames: stats.frames_read,
+        data_files: stats.data_files.len() as u64,
+        bytes_read: stats.bytes_read,
+        features: stats.features.len() as u64,
+    }
+    .text(lang);
     let problems = stats.problems.clone();
     let signals: Vec<_> = stats.features.iter().filter(|f| !is_index_column(&f.feature)).cloned().collect();
     view! {
@@ -324,13 +332,15 @@ fn stats_result_view(result: StatsResult, lang: Lang) -> impl IntoView {
                 {problems.into_iter().map(|p| view! { <li><code>{p.path}</code>" — "{p.message}</li> }).collect_view()}
             </ul>
         })}
-        {drift.map(drift_view)}
-        <h3>"Per dimension"</h3>
+        {drift.map(|drift| drift_view(drift, lang))}
+        <h3>{AnalysisText::PerDimension.str(lang)}</h3>
         <div class="stats-table-wrap">
             <table class="table stats-table" data-testid="stats-table">
                 <thead><tr>
-                    <th>"Feature"</th><th class="num">"Dim"</th><th>"Name"</th><th class="num">"Count"</th>
-                    <th class="num">"Min"</th><th class="num">"Max"</th><th class="num">"Mean"</th><th class="num">"Std"</th>
+                    <th>{AnalysisText::ColumnFeature.str(lang)}</th><th class="num">{AnalysisText::ColumnDim.str(lang)}</th>
+                    <th>{AnalysisText::ColumnName.str(lang)}</th><th class="num">{AnalysisText::ColumnCount.str(lang)}</th>
+                    <th class="num">{AnalysisText::ColumnMin.str(lang)}</th><th class="num">{AnalysisText::ColumnMax.str(lang)}</th>
+                    <th class="num">{AnalysisText::ColumnMean.str(lang)}</th><th class="num">{AnalysisText::ColumnStd.str(lang)}</th>
                     {TABLE_QUANTILES.iter().map(|(_, name)| view! { <th class="num">{*name}</th> }).collect_view()}
                     <th class="num">"NaN"</th><th class="num">"+Inf"</th><th class="num">"−Inf"</th>
                 </tr></thead>
@@ -347,7 +357,7 @@ fn stats_result_view(result: StatsResult, lang: Lang) -> impl IntoView {
                                 data-q01=exact_attribute(s.quantile(0.01)) data-q50=exact_attribute(s.quantile(0.5))
                                 data-q99=exact_attribute(s.quantile(0.99)) class:nonfinite=nonfinite>
                                 <td><code>{row.feature}</code></td><td class="num">{row.dim}</td><td>{row.label}</td>
-                                <td class="num">{s.count}</td>
+                                <td class="num">{format_integer(s.count)}</td>
                                 <td class="num">{format_stat(s.min)}</td><td class="num">{format_stat(s.max)}</td>
                                 <td class="num">{format_stat(s.mean)}</td><td class="num">{format_stat(s.std)}</td>
                                 {quantiles.into_iter().map(|(_, v)| view! { <td class="num">{format_stat(v)}</td> }).collect_view()}
@@ -358,7 +368,7 @@ fn stats_result_view(result: StatsResult, lang: Lang) -> impl IntoView {
                 </tbody>
             </table>
         </div>
-        <h3>"Charts"</h3>
+        <h3>{AnalysisText::Charts.str(lang)}</h3>
         <div class="chart-grid">
             {chart_view(episode_length_chart(&stats.episode_lengths, stats.fps, lang), "chart-episode-lengths")}
             {chart_view(task_time_chart(&tasks, lang), "chart-task-time")}
@@ -371,38 +381,32 @@ fn stats_result_view(result: StatsResult, lang: Lang) -> impl IntoView {
     }
 }
 
-fn drift_view(drift: StatsDrift) -> impl IntoView {
-    let summary = if drift.outside == 0 {
-        format!(
-            "{} stored values in {} agree with the data, within the checker's tolerances{}.",
-            drift.compared,
-            drift.stored_path,
-            if drift.aggregated_from_episodes { " (per-episode stats aggregated)" } else { "" }
-        )
-    } else {
-        format!(
-            "{} of {} stored values in {} disagree with the data{}; they are listed first and added to the conformance findings.",
-            drift.outside,
-            drift.compared,
-            drift.stored_path,
-            if drift.aggregated_from_episodes { " (per-episode stats aggregated)" } else { "" }
-        )
-    };
+fn drift_view(drift: StatsDrift, lang: Lang) -> impl IntoView {
+    let summary = AnalysisSentence::DriftSummary {
+        outside: drift.outside,
+        compared: drift.compared,
+        stored_path: drift.stored_path.clone(),
+        aggregated_from_episodes: drift.aggregated_from_episodes,
+    }
+    .text(lang);
     let rows = drift_rows_shown(&drift).to_vec();
     let hidden = (drift.rows.len() - rows.len()) as u64 + drift.rows_omitted;
     let skipped = drift.skipped.clone();
     let disagrees = drift.outside > 0;
     let not_judged = drift.rows.iter().any(|r| r.within.is_none());
     view! {
-        <h3>"Stored stats against the data"</h3>
+        <h3>{AnalysisText::DriftTitle.str(lang)}</h3>
         <p data-testid="drift-summary" data-outside=drift.outside.to_string() data-compared=drift.compared.to_string()
             class:drift-bad=disagrees>{summary}</p>
-        {(!drift.complete).then(|| view! { <p class="muted">"Some frames could not be read, so disagreements are shown but not reported as findings."</p> })}
+        {(!drift.complete).then(|| view! { <p class="muted">{AnalysisText::DriftIncomplete.str(lang)}</p> })}
         <details open=disagrees>
-            <summary>{format!("{} compared values", rows.len())}</summary>
+            <summary>{AnalysisSentence::ComparedValues { rows: rows.len() as u64 }.text(lang)}</summary>
             <table class="table drift-table" data-testid="drift-table">
-                <thead><tr><th>"Feature"</th><th class="num">"Dim"</th><th>"Name"</th><th>"Stat"</th>
-                    <th class="num">"Stored"</th><th class="num">"Computed"</th><th class="num">"|Difference|"</th><th class="num">"Tolerance"</th><th>"Agrees"</th></tr></thead>
+                <thead><tr><th>{AnalysisText::ColumnFeature.str(lang)}</th><th class="num">{AnalysisText::ColumnDim.str(lang)}</th>
+                    <th>{AnalysisText::ColumnName.str(lang)}</th><th>{AnalysisText::ColumnStat.str(lang)}</th>
+                    <th class="num">{AnalysisText::ColumnStored.str(lang)}</th><th class="num">{AnalysisText::ColumnComputed.str(lang)}</th>
+                    <th class="num">{AnalysisText::ColumnDifference.str(lang)}</th><th class="num">{AnalysisText::ColumnTolerance.str(lang)}</th>
+                    <th>{AnalysisText::ColumnAgrees.str(lang)}</th></tr></thead>
                 <tbody>
                     {rows.into_iter().map(|row| {
                         let within = match row.within { Some(true) => "true", Some(false) => "false", None => "not-judged" };
@@ -414,19 +418,23 @@ fn drift_view(drift: StatsDrift) -> impl IntoView {
                                 <td class="num">{format_stat(Some(row.stored))}</td><td class="num">{format_stat(Some(row.computed))}</td>
                                 <td class="num">{format!("{:.2e}", row.abs_diff)}</td>
                                 <td class="num">{row.tolerance.map(|t| format!("{t:.1e}")).unwrap_or_else(|| "—".into())}</td>
-                                <td>{match row.within { Some(true) => "yes", Some(false) => "NO", None => "not judged" }}</td>
+                                <td>{match row.within {
+                                    Some(true) => AnalysisText::AgreesYes,
+                                    Some(false) => AnalysisText::AgreesNo,
+                                    None => AnalysisText::NotJudged,
+                                }.str(lang)}</td>
                             </tr>
                         }
                     }).collect_view()}
                 </tbody>
             </table>
-            {(hidden > 0).then(|| view! { <p class="muted">{format!("{hidden} more rows not listed.")}</p> })}
+            {(hidden > 0).then(|| view! { <p class="muted">{AnalysisSentence::MoreRowsNotListed { rows: hidden }.text(lang)}</p> })}
             {not_judged.then(|| view! {
-                <p class="muted">"Stored quantiles are not judged: LeRobot stores for the dataset the frame-weighted mean of the episodes' quantiles, which is not a quantile of the data."</p>
+                <p class="muted">{AnalysisText::QuantilesNotJudged.str(lang)}</p>
             })}
         </details>
         {(!skipped.is_empty()).then(|| view! {
-            <p class="muted">"Not compared:"</p>
+            <p class="muted">{AnalysisText::NotCompared.str(lang)}</p>
             <ul class="muted">{skipped.into_iter().map(|s| view! { <li><code>{s.feature}</code>": "{s.reason}</li> }).collect_view()}</ul>
         })}
     }

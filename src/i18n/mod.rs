@@ -80,6 +80,7 @@ macro_rules! catalogue {
     };
 }
 
+pub mod analysis;
 pub mod common;
 pub mod conformance;
 pub mod episode;
