@@ -23,11 +23,19 @@ fn data_dir() -> PathBuf {
 
 /// The generated dataset of `preset`, generated if missing.
 fn generated(preset: &str) -> PathBuf {
-    let dir = data_dir().join(preset);
+    generated_with(preset, &["--preset", preset])
+}
+
+/// A dataset generated into `name` by `episcope generate <args>`, if missing.
+fn generated_with(name: &str, args: &[&str]) -> PathBuf {
+    let preset = name;
+    let dir = data_dir().join(name);
     if !dir.join("meta/info.json").is_file() {
         let _ = std::fs::remove_dir_all(&dir);
         let status = Command::new(env!("CARGO"))
-            .args(["run", "--release", "-q", "-p", "episcope-cli", "--", "generate", "--preset", preset, "--out"])
+            .args(["run", "--release", "-q", "-p", "episcope-cli", "--", "generate"])
+            .args(args)
+            .arg("--out")
             .arg(&dir)
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
@@ -174,6 +182,57 @@ async fn app_paths() {
         100.0 * bytes as f64 / size as f64,
         "%",
         &format!("{bytes} of {size} bytes; target ≤ 5 %"),
+    );
+    browser.close().await;
+
+    // One 100k-frame episode: click → every plot painted (read, transfer, min/max decimation, draw).
+    let long = generated_with("100k-one-episode", &["--frames", "100000", "--episodes", "1"]);
+    let browser = Browser::start(&server).await;
+    let (_, to_plot, _) = open_and_plot_first_episode(&browser, &server, &long).await;
+    let plots = browser.client.find_all(fantoccini::Locator::Css("[data-testid=plot]")).await.unwrap().len();
+    record(&mut results, "100k-frame episode: click → plots painted", to_plot, "ms", &format!("{plots} plots"));
+    // What the page measured of its own drawing (performance.now around it): the first
+    // decimation of each plot, and a redraw from the cached buckets after a hover move.
+    let timings = |browser: &Browser| {
+        let client = browser.client.clone();
+        async move {
+            let v = client
+                .execute(
+                    "return [...document.querySelectorAll('[data-testid=plot]')].map(c => [parseFloat(c.dataset.decimateMs), parseFloat(c.dataset.drawMs)]);",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            serde_json::from_value::<Vec<(f64, f64)>>(v).unwrap_or_default()
+        }
+    };
+    let first = timings(&browser).await;
+    browser
+        .client
+        .execute(
+            "const c = document.querySelector('[data-testid=plot]'); const r = c.getBoundingClientRect();
+             c.dispatchEvent(new PointerEvent('pointermove', { clientX: r.left + 300, clientY: r.top + 100, buttons: 0, bubbles: true }));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after_hover = timings(&browser).await;
+    let decimate: f64 = first.iter().map(|t| t.0).sum();
+    let redraw: f64 = after_hover.iter().map(|t| t.1).sum();
+    record(
+        &mut results,
+        "100k-frame episode: decimate every plot (first draw)",
+        decimate,
+        "ms",
+        &format!("{plots} plots × 14 dims, sum"),
+    );
+    record(
+        &mut results,
+        "100k-frame episode: redraw every plot for a hover move",
+        redraw,
+        "ms",
+        &format!("{plots} plots, sum"),
     );
     browser.close().await;
 

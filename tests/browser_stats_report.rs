@@ -95,7 +95,8 @@ async fn statistics_with_progress_and_cancel_then_the_report_and_its_offline_exp
     while count(&browser, "[data-testid=stats-table]").await == 0 {
         assert!(Instant::now() < deadline, "statistics never finished");
         if let Ok(progress) = browser.client.find(Locator::Css("[data-testid=stats-progress]")).await {
-            let column = attr(&progress, "data-column").await;
+            // The progress element may be gone by now (the statistics finished): skip then.
+            let column = progress.attr("data-column").await.ok().flatten().unwrap_or_default();
             if !column.is_empty() && !columns_seen.contains(&column) {
                 columns_seen.push(column);
             }

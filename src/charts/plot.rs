@@ -5,7 +5,7 @@
 
 use web_sys::CanvasRenderingContext2d;
 
-use super::decimate::min_max_decimate;
+use super::decimate::{min_max_decimate, Bucket};
 
 /// Line colours (Tableau 10), cycled by dimension.
 pub const PALETTE: [&str; 10] =
@@ -181,20 +181,42 @@ pub fn legend_positions(labels: &[&str], width: f64, text_width: impl Fn(&str) -
     (out, if labels.is_empty() { 0 } else { row + 1 })
 }
 
-/// Draws the plot into a `width × height` canvas context and returns its layout (to map clicks).
-/// The legend is HTML beside the canvas (it toggles dimensions), so the canvas has none.
+/// A feature's lines reduced to what one canvas size and time window draw: the layout and, per
+/// visible dimension, its colour and one min/max bucket per pixel column. Computing it is O(frames);
+/// drawing it is O(width), so a moving cursor or hover redraws from it without touching the data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decimated {
+    pub layout: Layout,
+    pub lines: Vec<(usize, Vec<Bucket>)>,
+}
+
+impl Decimated {
+    /// Decimates `lines` for a `width × height` canvas showing `window_secs` (or everything).
+    pub fn new(width: f64, height: f64, times: &[f64], lines: &[Line<'_>], window_secs: Option<(f64, f64)>) -> Self {
+        let layout = Layout::new(width, height, 0, times, lines, window_secs);
+        let columns = layout.plot_width().max(1.0) as usize;
+        let lines = lines
+            .iter()
+            .map(|line| (line.color_index, min_max_decimate(times, line.values, layout.t_from, layout.t_to, columns)))
+            .collect();
+        Decimated { layout, lines }
+    }
+}
+
+/// Draws a decimated feature into a `width × height` canvas context, with the view's cursor and
+/// hover lines. The legend is HTML beside the canvas (it toggles dimensions), so the canvas has none.
 pub fn draw_feature(
     ctx: &CanvasRenderingContext2d,
     width: f64,
     height: f64,
     times: &[f64],
-    lines: &[Line<'_>],
+    decimated: &Decimated,
     view: View,
 ) -> Layout {
     ctx.set_fill_style_str(BACKGROUND);
     ctx.fill_rect(0.0, 0.0, width, height);
     ctx.set_font(FONT);
-    let layout = Layout::new(width, height, 0, times, lines, view.window_secs);
+    let layout = decimated.layout;
 
     // Grid, ticks and axes.
     ctx.set_line_width(1.0);
@@ -232,10 +254,8 @@ pub fn draw_feature(
     ctx.clip();
     ctx.set_line_width(1.5);
     ctx.set_line_join("round");
-    let columns = layout.plot_width().max(1.0) as usize;
-    for line in lines {
-        let buckets = min_max_decimate(times, line.values, layout.t_from, layout.t_to, columns);
-        ctx.set_stroke_style_str(line_color(line.color_index));
+    for (color_index, buckets) in &decimated.lines {
+        ctx.set_stroke_style_str(line_color(*color_index));
         ctx.begin_path();
         for (b, bucket) in buckets.iter().enumerate() {
             let (first, second) = if bucket.min_index <= bucket.max_index {
@@ -315,6 +335,18 @@ mod tests {
         let whole = Layout::new(1000.0, 260.0, 0, &times, &lines, Some((5.0, 5.0)));
         assert_eq!((whole.t_from, whole.t_to), (0.0, 299.0 / 30.0));
         assert_eq!(line_color(13), PALETTE[3]);
+    }
+
+    #[test]
+    fn decimation_is_per_pixel_column_and_keeps_colours() {
+        let times: Vec<f64> = (0..100_000).map(|i| i as f64 / 30.0).collect();
+        let values: Vec<f64> = times.iter().map(|t| t.sin()).collect();
+        let lines = [Line { label: "a", values: &values, color_index: 4 }];
+        let d = Decimated::new(1000.0, 240.0, &times, &lines, None);
+        assert_eq!(d.lines.len(), 1);
+        assert_eq!(d.lines[0].0, 4);
+        assert!(d.lines[0].1.len() <= d.layout.plot_width() as usize);
+        assert!(d.lines[0].1.len() > 900);
     }
 
     #[test]

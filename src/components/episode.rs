@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::app::{update_link_time, AppState};
-use crate::charts::plot::{draw_feature, line_color, tick_label, Layout, Line, View};
+use crate::charts::plot::{draw_feature, line_color, tick_label, Decimated, Layout, Line, View};
 use crate::components::trajectory::TrajectoryPanel;
 use crate::episode_browser::{finding_frames, neighbour};
 use crate::i18n::common::CommonSentence;
@@ -553,6 +553,8 @@ fn PlotPanel(frames: Arc<EpisodeFrames>, index: usize, explorer: Explorer, resiz
     let drag = StoredValue::new(None::<Drag>);
     let hover_x = RwSignal::new(None::<f64>);
     let draw_frames = frames.clone();
+    type DecimationKey = (Option<(f64, f64)>, f64, Vec<bool>);
+    let decimated = StoredValue::new(None::<(DecimationKey, Arc<Decimated>)>);
     Effect::new(move || {
         let view = View {
             window_secs: explorer.window.get().map(|w| (w.from_secs, w.to_secs)),
@@ -583,9 +585,28 @@ fn PlotPanel(frames: Arc<EpisodeFrames>, index: usize, explorer: Explorer, resiz
             return;
         };
         let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
-        let series = &draw_frames.series[index];
-        let drawn = hidden
-            .with(|h| draw_feature(&ctx, css_width, css_height, &draw_frames.timestamps_secs, &lines(series, h), view));
+        // Decimate only when the window, the size or the visible dimensions change; cursor and
+        // hover moves redraw from the cached buckets.
+        let key = (view.window_secs, css_width, hidden.get());
+        let stale = decimated.with_value(|cached| cached.as_ref().is_none_or(|(k, _)| *k != key));
+        let performance = web_sys::window().and_then(|w| w.performance());
+        let now_ms = || performance.as_ref().map_or(0.0, |p| p.now());
+        let started_ms = now_ms();
+        if stale {
+            let series = &draw_frames.series[index];
+            let fresh = hidden.with(|h| {
+                Decimated::new(css_width, css_height, &draw_frames.timestamps_secs, &lines(series, h), view.window_secs)
+            });
+            decimated.set_value(Some((key, Arc::new(fresh))));
+        }
+        let Some(prepared) = decimated.with_value(|cached| cached.as_ref().map(|(_, d)| d.clone())) else { return };
+        let drawn_ms = now_ms();
+        let drawn = draw_feature(&ctx, css_width, css_height, &draw_frames.timestamps_secs, &prepared, view);
+        // For the browser benchmark: what the last redraw cost (decimation only when it ran).
+        let _ = canvas.set_attribute("data-draw-ms", &format!("{:.2}", now_ms() - drawn_ms));
+        if stale {
+            let _ = canvas.set_attribute("data-decimate-ms", &format!("{:.2}", drawn_ms - started_ms));
+        }
         layout.set_value(Some((drawn, css_width)));
     });
     // Canvas x (CSS pixels of the drawn layout) of a pointer event.
