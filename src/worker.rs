@@ -12,7 +12,6 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use episcope_core::check::{check_dataset, CheckOptions};
 use episcope_core::lerobot::info::FeatureKind;
 use episcope_core::lerobot::overview::Overview;
 use episcope_core::lerobot::{open_dataset, read_episode_frames, read_image_frame, Dataset};
@@ -246,18 +245,7 @@ async fn handle(request: Request, files: js_sys::Array) {
                 post(&failed(request_id, "no dataset is open".into()));
                 return;
             };
-            let tree = open.tree.clone();
-            let mut progress = |p: episcope_core::lerobot::Progress| {
-                post(&Response::Progress {
-                    request_id,
-                    stage: format!("check {}", p.stage),
-                    done: p.done,
-                    total: p.total,
-                    bytes_read: tree.io().bytes_read(),
-                })
-            };
-            let report = check_dataset(&open.tree, &open.name, &CheckOptions::default(), &mut progress).await;
-            analysis::remember_check(&open, &report);
+            let report = analysis::run_check(&open, request_id).await;
             post(&Response::Checked { request_id, report: Box::new(report) });
         }
         Request::ComputeStats { debug_read_delay_ms, .. } => {

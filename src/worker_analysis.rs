@@ -59,9 +59,22 @@ fn with_computed<T>(open: &Rc<OpenDataset>, change: impl FnOnce(&mut Computed) -
     })
 }
 
-/// Remembers the checker's report of the open dataset (for `BuildReport`).
-pub(super) fn remember_check(open: &Rc<OpenDataset>, report: &Report) {
+/// Runs the checker over the open dataset with progress for `request_id`, and remembers its report
+/// (for `BuildReport`). `Check` and `BuildReport` both run it through here.
+pub(super) async fn run_check(open: &Rc<OpenDataset>, request_id: u32) -> Report {
+    let tree = open.tree.clone();
+    let mut progress = |p: episcope_core::lerobot::Progress| {
+        post(&Response::Progress {
+            request_id,
+            stage: format!("check {}", p.stage),
+            done: p.done,
+            total: p.total,
+            bytes_read: tree.io().bytes_read(),
+        })
+    };
+    let report = check_dataset(&open.tree, &open.name, &CheckOptions::default(), &mut progress).await;
     with_computed(open, |computed| computed.check = Some(report.clone()));
+    report
 }
 
 fn open_dataset() -> Option<Rc<OpenDataset>> {
@@ -189,21 +202,7 @@ pub(super) async fn full_report(request_id: u32) {
     };
     let check = match with_computed(&open, |computed| computed.check.clone()) {
         Some(check) => check,
-        None => {
-            let tree = open.tree.clone();
-            let mut progress = |p: episcope_core::lerobot::Progress| {
-                post(&Response::Progress {
-                    request_id,
-                    stage: format!("check {}", p.stage),
-                    done: p.done,
-                    total: p.total,
-                    bytes_read: tree.io().bytes_read(),
-                })
-            };
-            let report = check_dataset(&open.tree, &open.name, &CheckOptions::default(), &mut progress).await;
-            remember_check(&open, &report);
-            report
-        }
+        None => run_check(&open, request_id).await,
     };
     let stats = match statistics(&open, request_id, 0).await {
         Ok(stats) => Some(stats),
