@@ -1,5 +1,6 @@
 //! Messages between the page and the parsing worker. Each message is a JSON string plus, for local
-//! datasets, an array of `File` objects (structured-cloned handles, not their bytes).
+//! datasets, an array of `File` objects (structured-cloned handles, not their bytes); answers that
+//! carry many numbers or bytes (episodes, images) attach them as one transferred `ArrayBuffer`.
 
 use episcope_core::check::Report;
 use episcope_core::lerobot::overview::Overview;
@@ -96,10 +97,17 @@ pub enum Response {
         request_id: u32,
         overview: Box<Overview>,
         bytes_read: u64,
+        /// Time the worker spent on the request, from receiving it to posting this answer.
+        #[serde(default)]
+        worker_ms: f64,
     },
     Episode {
         request_id: u32,
+        /// With `packed` set, its timestamps and dimensions are empty here: the numbers travel as
+        /// the attached `Float64Array` (see [`pack_episode_numbers`]).
         frames: Box<EpisodeFrames>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        packed: Option<PackedEpisode>,
         /// Where each camera's video of this episode is.
         #[serde(default)]
         videos: Vec<VideoClip>,
@@ -109,6 +117,9 @@ pub enum Response {
         /// Bytes read from the dataset since it was opened (this episode included).
         #[serde(default)]
         bytes_read: u64,
+        /// Time the worker spent on the request, from receiving it to posting this answer.
+        #[serde(default)]
+        worker_ms: f64,
     },
     /// A parsed and validated robot model with its meshes (triangle lists, metres before scaling).
     Robot {
@@ -187,6 +198,77 @@ impl Response {
     }
 }
 
+/// Where an episode's numbers are in the `Float64Array` attached to its answer: the timestamps,
+/// then each feature's dimensions in order, each `dimension_lens[feature][dimension]` long.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackedEpisode {
+    pub timestamps_len: usize,
+    pub dimension_lens: Vec<Vec<usize>>,
+}
+
+impl PackedEpisode {
+    fn total_len(&self) -> usize {
+        self.dimension_lens.iter().flatten().fold(self.timestamps_len, |sum, len| sum.saturating_add(*len))
+    }
+}
+
+/// Moves an episode's numbers out of `frames` into one flat array (sent as a transferred
+/// `Float64Array`: one copy on each side instead of printing and parsing every number as JSON).
+pub fn pack_episode_numbers(frames: &mut EpisodeFrames) -> (PackedEpisode, Vec<f64>) {
+    let layout = PackedEpisode {
+        timestamps_len: frames.timestamps_secs.len(),
+        dimension_lens: frames.series.iter().map(|s| s.dimensions.iter().map(Vec::len).collect()).collect(),
+    };
+    let mut numbers = Vec::with_capacity(layout.total_len());
+    numbers.append(&mut frames.timestamps_secs);
+    for series in &mut frames.series {
+        for dimension in &mut series.dimensions {
+            numbers.append(dimension);
+        }
+        series.dimensions.clear();
+    }
+    (layout, numbers)
+}
+
+/// Why packed numbers do not fit the episode they came with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UnpackError {
+    #[error("the episode's numbers do not match its layout: {expected} expected, {found} attached")]
+    LengthMismatch { expected: usize, found: usize },
+    #[error("the episode's layout names {layout} features but the answer has {series}")]
+    FeatureCountMismatch { layout: usize, series: usize },
+}
+
+/// Puts numbers packed by [`pack_episode_numbers`] back into `frames`.
+pub fn unpack_episode_numbers(
+    frames: &mut EpisodeFrames,
+    layout: &PackedEpisode,
+    numbers: &[f64],
+) -> Result<(), UnpackError> {
+    if layout.total_len() != numbers.len() {
+        return Err(UnpackError::LengthMismatch { expected: layout.total_len(), found: numbers.len() });
+    }
+    if layout.dimension_lens.len() != frames.series.len() {
+        return Err(UnpackError::FeatureCountMismatch {
+            layout: layout.dimension_lens.len(),
+            series: frames.series.len(),
+        });
+    }
+    let (timestamps, mut rest) = numbers.split_at(layout.timestamps_len);
+    frames.timestamps_secs = timestamps.to_vec();
+    for (series, lens) in frames.series.iter_mut().zip(&layout.dimension_lens) {
+        series.dimensions = lens
+            .iter()
+            .map(|&len| {
+                let (dimension, tail) = rest.split_at(len);
+                rest = tail;
+                dimension.to_vec()
+            })
+            .collect();
+    }
+    Ok(())
+}
+
 /// A JSON report file as parsed by the worker: the report, or why it is not one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ParsedReport {
@@ -231,6 +313,74 @@ pub struct Example {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use episcope_core::lerobot::FeatureSeries;
+
+    fn episode() -> EpisodeFrames {
+        EpisodeFrames {
+            episode_index: 3,
+            frames: 3,
+            timestamps_secs: vec![0.0, 0.1, 0.2],
+            series: vec![
+                FeatureSeries {
+                    feature: "observation.state".into(),
+                    labels: vec!["a".into(), "b".into()],
+                    dimensions: vec![vec![1.0, 2.0, 3.0], vec![-1.0, f64::NAN, f64::INFINITY]],
+                },
+                FeatureSeries { feature: "empty".into(), labels: vec![], dimensions: vec![] },
+                FeatureSeries {
+                    feature: "action".into(),
+                    labels: vec!["x".into()],
+                    dimensions: vec![vec![7.0, 8.0, 9.0]],
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn packed_episode_numbers_come_back_in_place_through_json() {
+        let original = episode();
+        let mut frames = original.clone();
+        let (layout, numbers) = pack_episode_numbers(&mut frames);
+        assert_eq!(numbers.len(), 3 + 6 + 3);
+        assert!(frames.timestamps_secs.is_empty() && frames.series.iter().all(|s| s.dimensions.is_empty()));
+        let answer = Response::Episode {
+            request_id: 1,
+            frames: Box::new(frames),
+            packed: Some(layout),
+            videos: vec![],
+            image_features: vec![],
+            bytes_read: 0,
+            worker_ms: 0.0,
+        };
+        let text = serde_json::to_string(&answer).unwrap();
+        assert!(!text.contains("7.0") && !text.contains("0.1"), "numbers left in the JSON: {text}");
+        let Response::Episode { mut frames, packed: Some(layout), .. } = serde_json::from_str(&text).unwrap() else {
+            panic!("not a packed episode")
+        };
+        unpack_episode_numbers(&mut frames, &layout, &numbers).unwrap();
+        assert_eq!(frames.timestamps_secs, original.timestamps_secs);
+        assert_eq!(frames.series[0].dimensions[0], original.series[0].dimensions[0]);
+        assert!(frames.series[0].dimensions[1][1].is_nan());
+        assert_eq!(frames.series[0].dimensions[1][2], f64::INFINITY);
+        assert!(frames.series[1].dimensions.is_empty());
+        assert_eq!(frames.series[2].dimensions, original.series[2].dimensions);
+    }
+
+    #[test]
+    fn packed_numbers_that_do_not_fit_are_refused() {
+        let mut frames = episode();
+        let (layout, numbers) = pack_episode_numbers(&mut frames);
+        assert_eq!(
+            unpack_episode_numbers(&mut frames.clone(), &layout, &numbers[1..]),
+            Err(UnpackError::LengthMismatch { expected: 12, found: 11 })
+        );
+        let mut fewer = frames.clone();
+        fewer.series.pop();
+        assert_eq!(
+            unpack_episode_numbers(&mut fewer, &layout, &numbers),
+            Err(UnpackError::FeatureCountMismatch { layout: 3, series: 2 })
+        );
+    }
 
     #[test]
     fn requests_round_trip_through_json() {

@@ -70,9 +70,18 @@ impl BlobSource {
     }
 }
 
+/// What one `Blob.slice` read costs beyond its bytes, in bytes: 176 reads of ~700 bytes from a
+/// picked `File` took 58–100 ms with 16 in flight, one read of 7 MB 9–13 ms (BENCHMARKS.md), so a
+/// request costs about as much as reading ~0.3–0.5 MB.
+const BLOB_REQUEST_COST_BYTES: u64 = 256 * 1024;
+
 impl ByteSource for BlobSource {
     fn size(&self) -> u64 {
         self.size
+    }
+
+    fn request_cost_bytes(&self) -> u64 {
+        BLOB_REQUEST_COST_BYTES
     }
 
     fn read_range(&self, range: Range<u64>) -> LocalBoxFuture<'_, Result<Bytes, SourceError>> {
@@ -149,6 +158,11 @@ fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
 
+/// The worker's clock (`performance.now()`), in milliseconds.
+fn now_ms() -> f64 {
+    scope().performance().map(|p| p.now()).unwrap_or(0.0)
+}
+
 fn post(response: &Response) {
     match serde_json::to_string(response) {
         Ok(text) => {
@@ -158,10 +172,9 @@ fn post(response: &Response) {
     }
 }
 
-/// Posts a response with bytes attached beside its JSON; the buffer is transferred, not copied.
-fn post_with_binary(response: &Response, bytes: &[u8]) {
+/// Posts a response with a buffer attached beside its JSON; the buffer is transferred, not copied.
+fn post_with_binary(response: &Response, binary: js_sys::ArrayBuffer) {
     let Ok(text) = serde_json::to_string(response) else { return };
-    let binary = js_sys::Uint8Array::from(bytes).buffer();
     let message = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&message, &"json".into(), &JsValue::from_str(&text));
     let _ = js_sys::Reflect::set(&message, &"binary".into(), &binary);
@@ -189,7 +202,7 @@ fn failed(request_id: u32, message: String) -> Response {
     Response::Failed { request_id, message, path }
 }
 
-async fn open(request_id: u32, name: String, tree: DatasetTree) {
+async fn open(request_id: u32, name: String, tree: DatasetTree, started_ms: f64) {
     let tree = tree.rooted_at_dataset();
     let counter_tree = tree.clone();
     let mut progress = |p: episcope_core::lerobot::Progress| {
@@ -207,13 +220,25 @@ async fn open(request_id: u32, name: String, tree: DatasetTree) {
             let name = name.clone();
             let bytes_read = tree.io().bytes_read();
             OPEN.with(|open| *open.borrow_mut() = Some(Rc::new(OpenDataset { name, tree, dataset })));
-            post(&Response::Opened { request_id, overview: Box::new(overview), bytes_read });
+            let worker_ms = now_ms() - started_ms;
+            post(&Response::Opened { request_id, overview: Box::new(overview), bytes_read, worker_ms });
+            warm_first_episode_footer().await;
         }
         Err(e) => post(&failed(request_id, e.to_string())),
     }
 }
 
-async fn handle(request: Request, files: js_sys::Array) {
+/// While the page draws the overview, parses the footer of the first episode's data file into the
+/// tree's footer cache, so that opening the first episode reads only its own column chunks.
+async fn warm_first_episode_footer() {
+    let Some(open) = OPEN.with(|open| open.borrow().clone()) else { return };
+    let Some(path) = open.dataset.episodes.first().and_then(|e| e.data_file.clone()) else { return };
+    let Some(file) = open.tree.get(&path) else { return };
+    // A failure here is reported when the episode itself is read.
+    let _ = episcope_core::parquet_io::ParquetFile::open_cached(file.source.clone(), &path, open.tree.footers()).await;
+}
+
+async fn handle(request: Request, files: js_sys::Array, started_ms: f64) {
     let request_id = request.request_id();
     READING.with(|r| *r.borrow_mut() = (request_id, String::new()));
     match request {
@@ -227,7 +252,7 @@ async fn handle(request: Request, files: js_sys::Array) {
                     web_sys::console::warn_1(&format!("skipped {path}: {e}").into());
                 }
             }
-            open(request_id, name, tree).await;
+            open(request_id, name, tree, started_ms).await;
         }
         Request::OpenBundled { name, base_url, files: bundled, .. } => {
             let mut tree = DatasetTree::new();
@@ -238,7 +263,7 @@ async fn handle(request: Request, files: js_sys::Array) {
                     web_sys::console::warn_1(&format!("skipped {path}: {e}").into());
                 }
             }
-            open(request_id, name, tree).await;
+            open(request_id, name, tree, started_ms).await;
         }
         Request::Check { .. } => {
             let Some(open) = OPEN.with(|open| open.borrow().clone()) else {
@@ -260,7 +285,7 @@ async fn handle(request: Request, files: js_sys::Array) {
                 return;
             };
             match read_episode_frames(&open.tree, &open.dataset, episode_index, &features).await {
-                Ok(frames) => {
+                Ok(mut frames) => {
                     let videos = open
                         .dataset
                         .episode(episode_index)
@@ -286,13 +311,20 @@ async fn handle(request: Request, files: js_sys::Array) {
                         .filter(|f| f.kind == FeatureKind::Image)
                         .map(|f| f.name.clone())
                         .collect();
-                    post(&Response::Episode {
+                    // The numbers go as one transferred Float64Array, not as JSON text.
+                    let (layout, numbers) = crate::protocol::pack_episode_numbers(&mut frames);
+                    let binary = js_sys::Float64Array::from(&numbers[..]).buffer();
+                    drop(numbers);
+                    let answer = Response::Episode {
                         request_id,
                         frames: Box::new(frames),
+                        packed: Some(layout),
                         videos,
                         image_features,
                         bytes_read: open.tree.io().bytes_read(),
-                    })
+                        worker_ms: now_ms() - started_ms,
+                    };
+                    post_with_binary(&answer, binary)
                 }
                 Err(e) => post(&failed(request_id, e.to_string())),
             }
@@ -308,7 +340,8 @@ async fn handle(request: Request, files: js_sys::Array) {
             match read_image_frame(&open.tree, &open.dataset, episode_index, &feature, frame).await {
                 Ok(image) => {
                     let mime = sniff_image_mime(&image.bytes).to_string();
-                    post_with_binary(&Response::Image { request_id, feature, frame, mime }, &image.bytes);
+                    let binary = js_sys::Uint8Array::from(&image.bytes[..]).buffer();
+                    post_with_binary(&Response::Image { request_id, feature, frame, mime }, binary);
                 }
                 Err(e) => post(&failed(request_id, e.to_string())),
             }
@@ -392,6 +425,28 @@ async fn load_robot(request_id: u32, urdf_path: &str, mesh_paths: &[String], fil
     post(&Response::Robot { request_id, robot: Box::new(robot), meshes, skipped_meshes });
 }
 
+/// A small v3.0 dataset's metadata (the bundled SO-101 example: 64 KB), opened once when the
+/// worker starts. The browser compiles wasm functions on their first call; without this, the
+/// user's first open paid for compiling the JSON, parquet and Arrow code it runs.
+const WARM_UP_FILES: [(&str, &[u8]); 3] = [
+    ("meta/info.json", include_bytes!("../public/examples/v30_so101_video/meta/info.json")),
+    ("meta/tasks.parquet", include_bytes!("../public/examples/v30_so101_video/meta/tasks.parquet")),
+    (
+        "meta/episodes/chunk-000/file-000.parquet",
+        include_bytes!("../public/examples/v30_so101_video/meta/episodes/chunk-000/file-000.parquet"),
+    ),
+];
+
+/// Opens [`WARM_UP_FILES`] from memory and encodes its overview, discarding the result.
+async fn warm_up() {
+    let files = WARM_UP_FILES.iter().map(|(path, bytes)| (*path, Bytes::from_static(bytes)));
+    let Ok(tree) = DatasetTree::from_memory(files) else { return };
+    if let Ok(dataset) = open_dataset(&tree, &mut |_| {}).await {
+        let overview = Overview::new("warm-up", &dataset, &tree);
+        let _ = serde_json::to_string(&overview);
+    }
+}
+
 /// Entry point of the worker binary: installs the message handler and says it is ready.
 pub fn run() {
     // A panic traps the wasm (panic = abort) inside a promise callback, which the page would never
@@ -411,16 +466,21 @@ pub fn run() {
     let _ = scope().add_event_listener_with_callback("unhandledrejection", on_rejection.as_ref().unchecked_ref());
     on_rejection.forget();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        let started_ms = now_ms();
         let data = event.data();
         let text = js_sys::Reflect::get(&data, &"json".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
         let files: js_sys::Array =
             js_sys::Reflect::get(&data, &"files".into()).ok().and_then(|v| v.dyn_into().ok()).unwrap_or_default();
         match serde_json::from_str::<Request>(&text) {
-            Ok(request) => wasm_bindgen_futures::spawn_local(handle(request, files)),
+            Ok(request) => wasm_bindgen_futures::spawn_local(handle(request, files, started_ms)),
             Err(e) => web_sys::console::error_1(&format!("worker: malformed request: {e}").into()),
         }
     });
     scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
-    post(&Response::Ready);
+    // Ready once warm: requests sent meanwhile wait in the page's queue, not behind the warm-up.
+    wasm_bindgen_futures::spawn_local(async {
+        warm_up().await;
+        post(&Response::Ready);
+    });
 }

@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
 
-use crate::protocol::{Request, Response};
+use crate::protocol::{unpack_episode_numbers, Request, Response};
 
 /// Progress of one request, as the worker reports it.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +50,13 @@ fn worker_url() -> Result<String, JsValue> {
     let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
     let base = document.base_uri()?.unwrap_or_default();
     Ok(web_sys::Url::new_with_base(WORKER_SCRIPT, &base)?.href())
+}
+
+/// A `performance.mark` on the page's timeline (benchmarks read them to see where time goes).
+fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark(name);
+    }
 }
 
 thread_local! {
@@ -128,6 +135,9 @@ impl WorkerClient {
     }
 
     fn on_response(self: &Rc<Self>, response: Response, binary: Option<js_sys::ArrayBuffer>) {
+        if !matches!(response, Response::Progress { .. } | Response::Reading { .. }) {
+            mark("episcope:answer");
+        }
         match response {
             Response::Crashed { message } => self.on_crash(&message),
             Response::Ready => {
@@ -143,9 +153,37 @@ impl WorkerClient {
                 }
             }
             Response::Progress { request_id, stage, done, total, bytes_read } => {
+                mark(&format!("episcope:progress:{stage}:{done}/{total}"));
                 if let Some(pending) = self.pending.borrow_mut().get_mut(&request_id) {
                     pending.last_stage = stage.clone();
                     (pending.on_progress)(WorkerProgress { stage, done, total, bytes_read });
+                }
+            }
+            Response::Episode {
+                request_id,
+                mut frames,
+                packed: Some(layout),
+                videos,
+                image_features,
+                bytes_read,
+                worker_ms,
+            } => {
+                // Put the episode's numbers (a transferred Float64Array) back in place.
+                let numbers = binary.as_ref().map(|b| js_sys::Float64Array::new(b).to_vec()).unwrap_or_default();
+                let answer = match unpack_episode_numbers(&mut frames, &layout, &numbers) {
+                    Ok(()) => Response::Episode {
+                        request_id,
+                        frames,
+                        packed: None,
+                        videos,
+                        image_features,
+                        bytes_read,
+                        worker_ms,
+                    },
+                    Err(e) => Response::Failed { request_id, message: e.to_string(), path: None },
+                };
+                if let Some(pending) = self.pending.borrow_mut().remove(&request_id) {
+                    let _ = pending.answer.send((answer, None));
                 }
             }
             other => {

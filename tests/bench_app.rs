@@ -104,21 +104,94 @@ async fn attr_u64(browser: &Browser, css: &str, name: &str) -> u64 {
     element.attr(name).await.unwrap().and_then(|v| v.parse().ok()).unwrap_or(0)
 }
 
-/// Opens `folder` through the folder input and episode 0; returns (pick → overview ms,
-/// click → plot ms, bytes read after the episode).
-async fn open_and_plot_first_episode(browser: &Browser, server: &StaticServer, folder: &Path) -> (f64, f64, u64) {
+/// What one open → first plot measured.
+#[derive(Debug, Clone, Copy)]
+struct OpenTimes {
+    /// Page time from the folder input's `change` to the episode list in the DOM.
+    to_overview_ms: f64,
+    /// Page time from the click on episode 0 to two frames after the first plot shows.
+    to_plot_ms: f64,
+    /// The worker's own time opening the dataset (`data-worker-ms` of the summary).
+    worker_open_ms: f64,
+    /// The worker's own time reading episode 0 (`data-worker-ms` of the episode view).
+    worker_episode_ms: f64,
+    bytes_read: u64,
+}
+
+async fn attr_f64(browser: &Browser, css: &str, name: &str) -> f64 {
+    let element = browser.wait_for(css).await;
+    element.attr(name).await.unwrap().and_then(|v| v.parse().ok()).unwrap_or(f64::NAN)
+}
+
+/// Opens `folder` through the folder input and episode 0.
+async fn open_and_plot_first_episode(browser: &Browser, server: &StaticServer, folder: &Path) -> OpenTimes {
     browser.client.goto(&server.url("")).await.unwrap();
     browser.wait_for("[data-testid=open-folder]").await;
     browser.client.execute(INSTRUMENT, vec![]).await.unwrap();
+    // A user's file dialog takes longer than the app takes to start its reader (worker compiled
+    // and warmed up, `Ready` answered): pick once it has.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while browser
+        .client
+        .execute("return performance.getEntriesByName('episcope:answer').length;", vec![])
+        .await
+        .ok()
+        .and_then(|v| v.as_u64())
+        .unwrap_or(0)
+        == 0
+    {
+        assert!(Instant::now() < deadline, "the worker never said it was ready");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let input = browser.wait_for("[data-testid=open-folder]").await;
     input.send_keys(&folder.display().to_string()).await.unwrap();
     let pick = bench_value(browser, "pick", Duration::from_secs(120)).await;
     let overview = bench_value(browser, "overview", Duration::from_secs(120)).await;
+    let worker_open_ms = attr_f64(browser, "[data-testid=dataset-summary]", "data-worker-ms").await;
     browser.wait_for("[data-testid=episode-row][data-episode='0']").await.click().await.unwrap();
     let click = bench_value(browser, "click", Duration::from_secs(30)).await;
     let plot = bench_value(browser, "plot", Duration::from_secs(60)).await;
-    let bytes = attr_u64(browser, "[data-testid=episode-view]", "data-bytes-read").await;
-    (overview - pick, plot - click, bytes)
+    let bytes_read = attr_u64(browser, "[data-testid=episode-view]", "data-bytes-read").await;
+    let worker_episode_ms = attr_f64(browser, "[data-testid=episode-view]", "data-worker-ms").await;
+    // Where the time went: the page's marks for the worker's progress and answers, from the pick.
+    let marks = browser
+        .client
+        .execute(
+            "return performance.getEntriesByType('mark').filter(m => m.name.startsWith('episcope:')).map(m => [m.name, m.startTime]);",
+            vec![],
+        )
+        .await
+        .ok()
+        .and_then(|v| serde_json::from_value::<Vec<(String, f64)>>(v).ok())
+        .unwrap_or_default();
+    let timeline: Vec<String> = marks
+        .iter()
+        .filter(|(name, _)| !name.contains("progress:episodes:") || name.ends_with(":0/1"))
+        .map(|(name, at)| format!("{:.0} {}", at - pick, name.trim_start_matches("episcope:")))
+        .chain([
+            format!("{:.0} overview", overview - pick),
+            format!("{:.0} click", click - pick),
+            format!("{:.0} plot", plot - pick),
+        ])
+        .collect();
+    println!("  timeline (ms from pick): {}", timeline.join(" · "));
+    OpenTimes {
+        to_overview_ms: overview - pick,
+        to_plot_ms: plot - click,
+        worker_open_ms,
+        worker_episode_ms,
+        bytes_read,
+    }
+}
+
+/// Renderer peak memory showing episode 0 of `folder` in a fresh browser, with the episode's frame count.
+async fn peak_showing_first_episode(server: &StaticServer, folder: &Path) -> (u64, u64) {
+    let browser = Browser::start(server).await;
+    open_and_plot_first_episode(&browser, server, folder).await;
+    let frames = attr_u64(&browser, "[data-testid=playback]", "data-frames").await;
+    let peak = browser.renderer_peak_rss_bytes().into_iter().max().unwrap_or(0);
+    browser.close().await;
+    (peak, frames)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -168,29 +241,40 @@ async fn app_paths() {
     let size = dir_size_bytes(&one_million);
     let browser = Browser::start(&server).await;
     let mut opens = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..5 {
         opens.push(open_and_plot_first_episode(&browser, &server, &one_million).await);
     }
-    opens.sort_by(|a, b| (a.0 + a.1).total_cmp(&(b.0 + b.1)));
-    let (to_overview, to_plot, bytes) = opens[1];
-    record(&mut results, "1M v3.0: choose folder → overview (median of 3)", to_overview, "ms", "");
-    record(&mut results, "1M v3.0: click episode 0 → plot painted", to_plot, "ms", "");
-    record(&mut results, "1M v3.0: folder → first plot (sum)", to_overview + to_plot, "ms", "target ≤ 300 ms");
+    opens.sort_by(|a, b| (a.to_overview_ms + a.to_plot_ms).total_cmp(&(b.to_overview_ms + b.to_plot_ms)));
+    let median = opens[opens.len() / 2];
+    let all: Vec<String> = opens.iter().map(|o| format!("{:.0}", o.to_overview_ms + o.to_plot_ms)).collect();
+    record(&mut results, "1M v3.0: choose folder → overview (median of 5)", median.to_overview_ms, "ms", "");
+    record(&mut results, "1M v3.0: … of which the worker's open", median.worker_open_ms, "ms", "");
+    record(&mut results, "1M v3.0: click episode 0 → plot painted", median.to_plot_ms, "ms", "");
+    record(&mut results, "1M v3.0: … of which the worker's read", median.worker_episode_ms, "ms", "");
+    record(
+        &mut results,
+        "1M v3.0: folder → first plot (sum)",
+        median.to_overview_ms + median.to_plot_ms,
+        "ms",
+        &format!("target ≤ 300 ms; all runs {}", all.join(", ")),
+    );
     record(
         &mut results,
         "1M v3.0: bytes read to first plot",
-        100.0 * bytes as f64 / size as f64,
+        100.0 * median.bytes_read as f64 / size as f64,
         "%",
-        &format!("{bytes} of {size} bytes; target ≤ 5 %"),
+        &format!("{} of {size} bytes; target ≤ 5 %", median.bytes_read),
     );
     browser.close().await;
 
     // One 100k-frame episode: click → every plot painted (read, transfer, min/max decimation, draw).
     let long = generated_with("100k-one-episode", &["--frames", "100000", "--episodes", "1"]);
     let browser = Browser::start(&server).await;
-    let (_, to_plot, _) = open_and_plot_first_episode(&browser, &server, &long).await;
+    let long_open = open_and_plot_first_episode(&browser, &server, &long).await;
+    let to_plot = long_open.to_plot_ms;
     let plots = browser.client.find_all(fantoccini::Locator::Css("[data-testid=plot]")).await.unwrap().len();
     record(&mut results, "100k-frame episode: click → plots painted", to_plot, "ms", &format!("{plots} plots"));
+    record(&mut results, "100k-frame episode: … of which the worker's read", long_open.worker_episode_ms, "ms", "");
     // What the page measured of its own drawing (performance.now around it): the first
     // decimation of each plot, and a redraw from the cached buckets after a hover move.
     let timings = |browser: &Browser| {
@@ -236,20 +320,32 @@ async fn app_paths() {
     );
     browser.close().await;
 
-    // 2M frames: peak renderer memory while showing one episode.
+    // Peak renderer memory while showing one episode. The fixed overhead stated is the same view
+    // of the 1M-frame dataset (same layout, half the frames and episodes; like the 2M one it is
+    // above the auto-check limit, so no check runs in either): what doubling the dataset adds is
+    // compared with the decoded columns in view (timestamps + 28 dims as f64 on the page).
+    let (fixed_peak, small_frames) = peak_showing_first_episode(&server, &one_million).await;
+    record(
+        &mut results,
+        "1M v3.0 (fixed overhead): renderer peak RSS showing episode 0",
+        fixed_peak as f64 / 1048576.0,
+        "MiB",
+        &format!("episode of {small_frames} frames"),
+    );
     let two_million = generated("2m");
-    let browser = Browser::start(&server).await;
-    let (_, _, _) = open_and_plot_first_episode(&browser, &server, &two_million).await;
-    let frames = attr_u64(&browser, "[data-testid=playback]", "data-frames").await;
-    let peak = browser.renderer_peak_rss_bytes().into_iter().max().unwrap_or(0);
+    let (peak, frames) = peak_showing_first_episode(&server, &two_million).await;
+    let columns_bytes = frames * 29 * 8;
     record(
         &mut results,
         "2M v3.0: renderer peak RSS showing episode 0",
         peak as f64 / 1048576.0,
         "MiB",
-        &format!("episode of {frames} frames"),
+        &format!(
+            "episode of {frames} frames; {:.2} MiB over the fixed overhead for {:.2} MiB of decoded columns in view",
+            (peak as f64 - fixed_peak as f64) / 1048576.0,
+            columns_bytes as f64 / 1048576.0
+        ),
     );
-    browser.close().await;
 
     // DROID-scale metadata (95.6k episodes, 27.95M frames declared, no data files).
     let droid = generated("droid-metadata");

@@ -335,6 +335,8 @@ async fn image_features_show_the_frame_at_the_cursor_and_local_videos_play_from_
     input.send_keys(&support::shared_datasets().join("v30_so101_video").display().to_string()).await.unwrap();
     browser.wait_for("[data-testid=episode-row][data-episode='3']").await.click().await.unwrap();
     browser.wait_for("[data-testid=time-cursor]").await;
+    // The cursor line shows at once; the videos once the worker has answered with the episode.
+    browser.wait_for("video[data-testid=video]").await;
     let srcs = browser
         .client
         .execute(

@@ -253,9 +253,13 @@ pub fn draw_feature(
     ctx.rect(layout.left, layout.top, layout.plot_width(), layout.bottom - layout.top);
     ctx.clip();
     ctx.set_line_width(1.5);
-    ctx.set_line_join("round");
     for (color_index, buckets) in &decimated.lines {
         ctx.set_stroke_style_str(line_color(*color_index));
+        // Round joins look better where samples are sparse; where every pixel column holds a
+        // min/max zigzag they cannot be seen, and a software canvas (no GPU) spent hundreds of ms
+        // stroking them for a 100k-frame episode.
+        let dense = buckets.len() as f64 * 2.0 > layout.plot_width();
+        ctx.set_line_join(if dense { "bevel" } else { "round" });
         ctx.begin_path();
         for (b, bucket) in buckets.iter().enumerate() {
             let (first, second) = if bucket.min_index <= bucket.max_index {

@@ -47,8 +47,9 @@ async fn load_episode(state: AppState, episode_index: u64, lang: Lang) -> Result
     let answer = client().request(request, js_sys::Array::new(), move |p| state.progress.set(Some(p.into()))).await;
     state.progress.set(None);
     match answer {
-        Response::Episode { frames, videos, image_features, bytes_read, .. } => {
+        Response::Episode { frames, videos, image_features, bytes_read, worker_ms, .. } => {
             state.bytes_read.set(bytes_read);
+            state.worker_ms.set(worker_ms);
             Ok(Arc::new(LoadedEpisode { frames: *frames, videos, image_features }))
         }
         Response::Failed { message, path, .. } => Err(EpisodeLoadError { message, path }),
@@ -233,7 +234,8 @@ pub fn EpisodePage(episode: u64) -> impl IntoView {
     };
     view! {
         <div class="episode-view" data-testid="episode-view" data-episode=episode.to_string()
-            data-bytes-read=move || state.bytes_read.get().to_string()>
+            data-bytes-read=move || state.bytes_read.get().to_string()
+            data-worker-ms=move || format!("{:.1}", state.worker_ms.get())>
             <div class="overview-head">
                 <div>
                     <h1 class="dataset-name">{move || EpisodeSentence::Heading { episode }.text(lang.get())}</h1>

@@ -13,6 +13,9 @@ use crate::i18n::{format_duration, t, use_lang, Text};
 
 /// Rows rendered at a time; more on request (the DOM stays small for 100k-episode datasets).
 const PAGE_ROWS: usize = 500;
+/// Rows in the overview's first paint; the rest of the first page follows on the next frame
+/// (500 rows took ≈ 50 ms to render, most of the time between the worker's answer and the list).
+const FIRST_PAINT_ROWS: usize = 100;
 
 fn focus_row(episode: u64) {
     if let Some(row) = web_sys::window()
@@ -32,7 +35,15 @@ pub fn EpisodeList(episodes: Vec<EpisodeOverview>) -> impl IntoView {
     let tasks = distinct_tasks(&episodes);
     let episodes = StoredValue::new(episodes);
     let query = RwSignal::new(EpisodeQuery::default());
-    let shown_rows = RwSignal::new(PAGE_ROWS);
+    let shown_rows = RwSignal::new(FIRST_PAINT_ROWS);
+    if total > FIRST_PAINT_ROWS {
+        // Two frames: a callback of the next frame runs before that frame is painted.
+        request_animation_frame(move || {
+            request_animation_frame(move || {
+                shown_rows.try_update(|n| *n = (*n).max(PAGE_ROWS));
+            })
+        });
+    }
     let findings = Memo::new(move |_| state.report.with(|r| findings_per_episode(r.as_ref())));
     let shown = Memo::new(move |_| {
         let q = query.get();

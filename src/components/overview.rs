@@ -95,6 +95,7 @@ fn overview_view(state: AppState, o: Overview) -> impl IntoView {
                 <button class="secondary" on:click=move |_| state.close()>{t(OverviewText::OpenAnother)}</button>
             </div>
             <section class="summary" data-testid="dataset-summary" data-bytes-read=move || state.bytes_read.get().to_string()
+                data-worker-ms=move || format!("{:.1}", state.worker_ms.get())
                 data-version=version.1 data-episodes=episodes.1 data-frames=frames.1 data-fps=fps.1>
                 {facts.into_iter().map(|(label, value)| {
                     let value = Signal::derive(move || value(lang.get()));

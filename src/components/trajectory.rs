@@ -171,7 +171,18 @@ pub fn TrajectoryPanel(frames: Arc<EpisodeFrames>, explorer: Explorer) -> impl I
     let scene_frames = frames.clone();
     let scene_rows = rows.clone();
     let last_choice = StoredValue::new_local(None::<AxisChoice>);
+    // The WebGL context, shaders and first draw wait until the plots have been painted: in
+    // software WebGL (SwiftShader) they hold the page for ~100 ms, and the plots come first.
+    let gl_allowed = RwSignal::new(false);
+    request_animation_frame(move || {
+        request_animation_frame(move || {
+            let _ = gl_allowed.try_set(true);
+        })
+    });
     Effect::new(move || {
+        if !gl_allowed.get() {
+            return;
+        }
         let Some(choice) = choice.get() else {
             error.set(Some(EpisodeText::NoDimensionsFor3d.str(lang.get_untracked()).to_string()));
             return;

@@ -30,6 +30,13 @@ pub trait ByteSource {
     fn size(&self) -> u64;
     /// Read exactly `range` (end exclusive). Fails if the range is outside the source.
     fn read_range(&self, range: Range<u64>) -> LocalBoxFuture<'_, Result<Bytes, SourceError>>;
+    /// What one request costs beyond its bytes, counted in bytes: readers fetch a gap between two
+    /// wanted ranges rather than make a second request when the gap is at most this (see
+    /// `parquet_io::coalesce_for_source`). 0 (the default) for memory and local files; browser
+    /// `File`s, where every `Blob.slice` read is a round trip to the browser process, say more.
+    fn request_cost_bytes(&self) -> u64 {
+        0
+    }
 }
 
 /// Checks a requested range against a source size.
@@ -104,6 +111,10 @@ impl ByteSource for CountingSource {
     fn read_range(&self, range: Range<u64>) -> LocalBoxFuture<'_, Result<Bytes, SourceError>> {
         self.counter.record(range.end.saturating_sub(range.start));
         self.inner.read_range(range)
+    }
+
+    fn request_cost_bytes(&self) -> u64 {
+        self.inner.request_cost_bytes()
     }
 }
 

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use crate::parquet_io::FooterCache;
 use crate::source::{ByteSource, CountingSource, IoCounter, MemorySource, SourceError};
 
 /// Why a path was not accepted into a tree.
@@ -58,6 +59,8 @@ impl TreeFile {
 pub struct DatasetTree {
     files: BTreeMap<String, TreeFile>,
     counter: Arc<IoCounter>,
+    /// Parquet footers parsed by readers of this tree, for the next read of the same file.
+    footers: FooterCache,
 }
 
 impl DatasetTree {
@@ -119,6 +122,11 @@ impl DatasetTree {
         &self.counter
     }
 
+    /// Parquet footers parsed from this tree's files, shared by its clones (bounded in bytes).
+    pub fn footers(&self) -> &FooterCache {
+        &self.footers
+    }
+
     /// If the dataset sits one or more folders down (the user picked its parent, or the browser
     /// prefixed the picked folder's name), re-roots the tree at the shallowest `meta/info.json`.
     pub fn rooted_at_dataset(self) -> Self {
@@ -141,7 +149,8 @@ impl DatasetTree {
                 Some((rel.clone(), TreeFile { path: rel, source: file.source }))
             })
             .collect();
-        Self { files, counter: self.counter }
+        // Paths changed: footers cached under the old ones would never be found again.
+        Self { files, counter: self.counter, footers: FooterCache::default() }
     }
 
     /// Reads a whole file, refusing files larger than `limit_bytes` (untrusted sizes stay bounded).

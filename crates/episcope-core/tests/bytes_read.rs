@@ -31,6 +31,8 @@ struct Measured {
     files: BTreeMap<String, Bytes>,
     /// Bytes read per file by open → first episode.
     read_bytes: BTreeMap<String, u64>,
+    /// Bytes of the data file read by reading episode 1 after episode 0.
+    second_episode_data_bytes: u64,
 }
 
 fn open_and_read_first_episode(spec: &SyntheticSpec) -> Measured {
@@ -50,8 +52,11 @@ fn open_and_read_first_episode(spec: &SyntheticSpec) -> Measured {
     let dataset = block_on(open_dataset(&tree, &mut |_| {})).expect("open");
     let frames = block_on(read_episode_frames(&tree, &dataset, 0, &[])).expect("episode 0");
     assert_eq!(frames.frames as u64, spec.episode_lengths()[0]);
-    let read_bytes = counters.into_iter().map(|(path, counter)| (path, counter.bytes_read())).collect();
-    Measured { files, read_bytes }
+    let read_bytes: BTreeMap<String, u64> =
+        counters.iter().map(|(path, counter)| (path.clone(), counter.bytes_read())).collect();
+    block_on(read_episode_frames(&tree, &dataset, 1, &[])).expect("episode 1");
+    let second_episode_data_bytes = counters[DATA_FILE].bytes_read() - read_bytes[DATA_FILE];
+    Measured { files, read_bytes, second_episode_data_bytes }
 }
 
 /// The footer of a parquet file: its metadata and the 8-byte tail.
@@ -113,6 +118,17 @@ fn first_episode_reads_the_projected_metadata_not_the_stats_between() {
         .row_group(0)
         .compressed_size() as u64;
     assert!(data_read <= footer_bytes(data) + row_group_0, "data file: read {data_read}");
+    // The next episode of the same file: its row group only, the footer comes from the tree's cache.
+    let row_group_1 = block_on(ParquetFile::open(Arc::new(MemorySource::new(data.clone())), DATA_FILE))
+        .unwrap()
+        .metadata()
+        .row_group(1)
+        .compressed_size() as u64;
+    assert!(
+        measured.second_episode_data_bytes <= row_group_1,
+        "episode 1: read {} of the data file, its row group is {row_group_1}",
+        measured.second_episode_data_bytes
+    );
 
     // Every other file is small metadata (info.json, stats.json, tasks.parquet).
     let total: u64 = measured.read_bytes.values().sum();

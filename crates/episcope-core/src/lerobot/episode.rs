@@ -127,7 +127,7 @@ pub async fn read_episode_frames(
     let episode = dataset.episode(episode_index).ok_or(EpisodeError::UnknownEpisode { episode: episode_index })?;
     let path = episode.data_file.clone().ok_or(EpisodeError::NoDataFile { episode: episode_index })?;
     let file = tree.get(&path).ok_or(EpisodeError::NoDataFile { episode: episode_index })?;
-    let parquet = ParquetFile::open(file.source.clone(), &path).await?;
+    let parquet = ParquetFile::open_cached(file.source.clone(), &path, tree.footers()).await?;
 
     let chosen: Vec<&super::info::Feature> = if features.is_empty() {
         dataset
@@ -211,7 +211,7 @@ pub async fn read_image_frame(
     }
     let path = episode.data_file.clone().ok_or(EpisodeError::NoDataFile { episode: episode_index })?;
     let file = tree.get(&path).ok_or(EpisodeError::NoDataFile { episode: episode_index })?;
-    let parquet = ParquetFile::open(file.source.clone(), &path).await?;
+    let parquet = ParquetFile::open_cached(file.source.clone(), &path, tree.footers()).await?;
     let mut columns = vec![feature];
     if parquet.has_column("episode_index") && dataset.version.is_v3() {
         columns.push("episode_index");
