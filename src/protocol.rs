@@ -8,6 +8,8 @@ use episcope_core::lerobot::EpisodeFrames;
 use episcope_core::stats::drift::StatsDrift;
 use episcope_core::stats::DatasetStats;
 use episcope_report::FullReport;
+use std::ops::Range;
+
 use serde::{Deserialize, Serialize};
 
 /// A file of a bundled example, fetched same-origin from `base_url + path`.
@@ -207,27 +209,35 @@ pub struct PackedEpisode {
 }
 
 impl PackedEpisode {
-    fn total_len(&self) -> usize {
+    /// The layout of `frames`' numbers.
+    pub fn of(frames: &EpisodeFrames) -> Self {
+        Self {
+            timestamps_len: frames.timestamps_secs.len(),
+            dimension_lens: frames.series.iter().map(|s| s.dimensions.iter().map(Vec::len).collect()).collect(),
+        }
+    }
+
+    /// How many numbers the flat array holds.
+    pub fn total_len(&self) -> usize {
         self.dimension_lens.iter().flatten().fold(self.timestamps_len, |sum, len| sum.saturating_add(*len))
     }
 }
 
-/// Moves an episode's numbers out of `frames` into one flat array (sent as a transferred
-/// `Float64Array`: one copy on each side instead of printing and parsing every number as JSON).
-pub fn pack_episode_numbers(frames: &mut EpisodeFrames) -> (PackedEpisode, Vec<f64>) {
-    let layout = PackedEpisode {
-        timestamps_len: frames.timestamps_secs.len(),
-        dimension_lens: frames.series.iter().map(|s| s.dimensions.iter().map(Vec::len).collect()).collect(),
-    };
-    let mut numbers = Vec::with_capacity(layout.total_len());
-    numbers.append(&mut frames.timestamps_secs);
+/// Moves an episode's numbers out of `frames`: `write(offset, values)` receives the timestamps,
+/// then each dimension, at their offsets in a flat array of [`PackedEpisode::total_len`] numbers
+/// (the worker writes them straight into the `Float64Array` it transfers: one copy, instead of
+/// printing and parsing every number as JSON).
+pub fn pack_episode_numbers(frames: &mut EpisodeFrames, mut write: impl FnMut(usize, &[f64])) -> PackedEpisode {
+    let layout = PackedEpisode::of(frames);
+    write(0, &std::mem::take(&mut frames.timestamps_secs));
+    let mut offset = layout.timestamps_len;
     for series in &mut frames.series {
-        for dimension in &mut series.dimensions {
-            numbers.append(dimension);
+        for dimension in std::mem::take(&mut series.dimensions) {
+            write(offset, &dimension);
+            offset += dimension.len();
         }
-        series.dimensions.clear();
     }
-    (layout, numbers)
+    layout
 }
 
 /// Why packed numbers do not fit the episode they came with.
@@ -239,14 +249,17 @@ pub enum UnpackError {
     FeatureCountMismatch { layout: usize, series: usize },
 }
 
-/// Puts numbers packed by [`pack_episode_numbers`] back into `frames`.
+/// Puts numbers packed by [`pack_episode_numbers`] back into `frames`: the flat array holds
+/// `numbers_len` numbers and `read(range)` copies one run of them out (the page copies each
+/// dimension straight out of the transferred `Float64Array`).
 pub fn unpack_episode_numbers(
     frames: &mut EpisodeFrames,
     layout: &PackedEpisode,
-    numbers: &[f64],
+    numbers_len: usize,
+    mut read: impl FnMut(Range<usize>) -> Vec<f64>,
 ) -> Result<(), UnpackError> {
-    if layout.total_len() != numbers.len() {
-        return Err(UnpackError::LengthMismatch { expected: layout.total_len(), found: numbers.len() });
+    if layout.total_len() != numbers_len {
+        return Err(UnpackError::LengthMismatch { expected: layout.total_len(), found: numbers_len });
     }
     if layout.dimension_lens.len() != frames.series.len() {
         return Err(UnpackError::FeatureCountMismatch {
@@ -254,15 +267,15 @@ pub fn unpack_episode_numbers(
             series: frames.series.len(),
         });
     }
-    let (timestamps, mut rest) = numbers.split_at(layout.timestamps_len);
-    frames.timestamps_secs = timestamps.to_vec();
+    frames.timestamps_secs = read(0..layout.timestamps_len);
+    let mut offset = layout.timestamps_len;
     for (series, lens) in frames.series.iter_mut().zip(&layout.dimension_lens) {
         series.dimensions = lens
             .iter()
             .map(|&len| {
-                let (dimension, tail) = rest.split_at(len);
-                rest = tail;
-                dimension.to_vec()
+                let dimension = read(offset..offset + len);
+                offset += len;
+                dimension
             })
             .collect();
     }
@@ -336,11 +349,20 @@ mod tests {
         }
     }
 
+    /// Packs into a `Vec`, as the worker packs into a `Float64Array`.
+    fn pack(frames: &mut EpisodeFrames) -> (PackedEpisode, Vec<f64>) {
+        let mut numbers = vec![0.0; PackedEpisode::of(frames).total_len()];
+        let layout = pack_episode_numbers(frames, |offset, values| {
+            numbers[offset..offset + values.len()].copy_from_slice(values)
+        });
+        (layout, numbers)
+    }
+
     #[test]
     fn packed_episode_numbers_come_back_in_place_through_json() {
         let original = episode();
         let mut frames = original.clone();
-        let (layout, numbers) = pack_episode_numbers(&mut frames);
+        let (layout, numbers) = pack(&mut frames);
         assert_eq!(numbers.len(), 3 + 6 + 3);
         assert!(frames.timestamps_secs.is_empty() && frames.series.iter().all(|s| s.dimensions.is_empty()));
         let answer = Response::Episode {
@@ -357,7 +379,7 @@ mod tests {
         let Response::Episode { mut frames, packed: Some(layout), .. } = serde_json::from_str(&text).unwrap() else {
             panic!("not a packed episode")
         };
-        unpack_episode_numbers(&mut frames, &layout, &numbers).unwrap();
+        unpack_episode_numbers(&mut frames, &layout, numbers.len(), |r| numbers[r].to_vec()).unwrap();
         assert_eq!(frames.timestamps_secs, original.timestamps_secs);
         assert_eq!(frames.series[0].dimensions[0], original.series[0].dimensions[0]);
         assert!(frames.series[0].dimensions[1][1].is_nan());
@@ -369,15 +391,16 @@ mod tests {
     #[test]
     fn packed_numbers_that_do_not_fit_are_refused() {
         let mut frames = episode();
-        let (layout, numbers) = pack_episode_numbers(&mut frames);
+        let (layout, numbers) = pack(&mut frames);
+        let read = |r: Range<usize>| numbers[r].to_vec();
         assert_eq!(
-            unpack_episode_numbers(&mut frames.clone(), &layout, &numbers[1..]),
+            unpack_episode_numbers(&mut frames.clone(), &layout, numbers.len() - 1, read),
             Err(UnpackError::LengthMismatch { expected: 12, found: 11 })
         );
         let mut fewer = frames.clone();
         fewer.series.pop();
         assert_eq!(
-            unpack_episode_numbers(&mut fewer, &layout, &numbers),
+            unpack_episode_numbers(&mut fewer, &layout, numbers.len(), read),
             Err(UnpackError::FeatureCountMismatch { layout: 3, series: 2 })
         );
     }

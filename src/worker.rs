@@ -22,7 +22,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
-use crate::protocol::{BundledFile, Request, Response, VideoClip};
+use crate::protocol::{pack_episode_numbers, BundledFile, PackedEpisode, Request, Response, VideoClip};
 
 fn js_error(value: JsValue) -> SourceError {
     let reason = value
@@ -312,9 +312,16 @@ async fn handle(request: Request, files: js_sys::Array, started_ms: f64) {
                         .map(|f| f.name.clone())
                         .collect();
                     // The numbers go as one transferred Float64Array, not as JSON text.
-                    let (layout, numbers) = crate::protocol::pack_episode_numbers(&mut frames);
-                    let binary = js_sys::Float64Array::from(&numbers[..]).buffer();
-                    drop(numbers);
+                    let Ok(total) = u32::try_from(PackedEpisode::of(&frames).total_len()) else {
+                        return post(&failed(request_id, format!("episode {episode_index} has too many numbers")));
+                    };
+                    let array = js_sys::Float64Array::new_with_length(total);
+                    let layout = pack_episode_numbers(&mut frames, |offset, values| {
+                        // Offsets and lengths add up to `total`, which fits in u32.
+                        let (start, end) = (offset as u32, (offset + values.len()) as u32);
+                        array.subarray(start, end).copy_from(values);
+                    });
+                    let binary = array.buffer();
                     let answer = Response::Episode {
                         request_id,
                         frames: Box::new(frames),

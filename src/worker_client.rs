@@ -169,8 +169,13 @@ impl WorkerClient {
                 worker_ms,
             } => {
                 // Put the episode's numbers (a transferred Float64Array) back in place.
-                let numbers = binary.as_ref().map(|b| js_sys::Float64Array::new(b).to_vec()).unwrap_or_default();
-                let answer = match unpack_episode_numbers(&mut frames, &layout, &numbers) {
+                // Each dimension is copied straight out of the buffer (one copy, no whole-array Vec).
+                let numbers = binary.as_ref().map(|buffer| js_sys::Float64Array::new(buffer));
+                let numbers_len = numbers.as_ref().map_or(0, |n| n.length() as usize);
+                let read = |r: std::ops::Range<usize>| {
+                    numbers.as_ref().map(|n| n.subarray(r.start as u32, r.end as u32).to_vec()).unwrap_or_default()
+                };
+                let answer = match unpack_episode_numbers(&mut frames, &layout, numbers_len, read) {
                     Ok(()) => Response::Episode {
                         request_id,
                         frames,

@@ -475,7 +475,7 @@ async fn check_data(
     let mut readable: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for path in data_files {
         let Some(file) = tree.get(path) else { continue };
-        match ParquetFile::open(file.source.clone(), path).await {
+        match ParquetFile::open_cached(file.source.clone(), path, tree.footers()).await {
             Ok(parquet) => {
                 let columns = super::frames::check_schema(&parquet, dataset, findings);
                 if dataset.version.is_v3() && ["index", "episode_index"].iter().all(|c| columns.iter().any(|r| r == c))

@@ -340,7 +340,8 @@ impl<'a> Footers<'a> {
                 problems.push(path, None, "data file is missing".to_string());
                 return None;
             };
-            let parquet = match ParquetFile::open(file.source.clone(), path).await {
+            // Through the tree's cache: the footers episode reads parsed are reused, and kept.
+            let parquet = match ParquetFile::open_cached(file.source.clone(), path, self.tree.footers()).await {
                 Ok(parquet) => parquet,
                 Err(e) => {
                     self.failed[i] = true;
