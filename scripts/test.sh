@@ -5,6 +5,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 . scripts/ensure-tools.sh --browser
+. scripts/ensure-python.sh
 step() { printf '\n== %s\n' "$*"; }
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -14,6 +15,24 @@ step "clippy (wasm32, web app)"
 cargo clippy -p episcope-web --target wasm32-unknown-unknown -- -D warnings
 step "trunk build --release"
 trunk build --release
+step "recording fixtures (independent writers)"
+# Regenerates every format's fixtures (tests/recordings/make_<fmt>.py OUT_DIR) into a fresh dir, points
+# the tests at it, and checks the regenerated files equal the committed ones. Every writer is
+# deterministic (each was run twice and compared: rosbag1, rosbag2, hdf5, mcap).
+fixtures="$repo/target/recording-fixtures"
+rm -rf "$fixtures"
+mkdir -p "$fixtures"
+for script in tests/recordings/make_*.py; do
+  fmt="$(basename "$script" .py)"
+  fmt="${fmt#make_}"
+  "$EPISCOPE_PY" "$script" "$fixtures/$fmt"
+  if ! diff -r "$fixtures/$fmt" "crates/episcope-core/tests/fixtures/recordings/$fmt"; then
+    printf 'error: %s regenerates %s fixtures that differ from crates/episcope-core/tests/fixtures/recordings/%s;\n' "$script" "$fmt" "$fmt" >&2
+    printf '       rerun "%s" %s and commit the result (or fix the writer).\n' "$EPISCOPE_PY" "$script" >&2
+    exit 1
+  fi
+done
+export EPISCOPE_RECORDING_FIXTURES="$fixtures"
 step "cargo test (unit, CLI, end-to-end in headless Chromium)"
 log="$(mktemp)"
 status=0

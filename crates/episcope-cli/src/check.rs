@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use episcope_core::check::render::{describe_location, rules_markdown, to_html, to_markdown};
-use episcope_core::check::{check_dataset, CheckOptions, Profile, Report, Verdict, RULES};
+use episcope_core::check::{check_dataset, check_recording, CheckOptions, Profile, Report, Verdict, RULES};
 use episcope_core::DatasetTree;
 
 /// What `check` should print or write.
@@ -25,9 +25,11 @@ fn dataset_name(dir: &Path) -> String {
 }
 
 /// Runs the checker; returns the report (the caller maps its verdict to the exit code).
+/// A recording (`.mcap`, `.db3`, `.bag`, `.hdf5`, or a folder of them) gets the readiness checks.
 pub fn run(dir: &Path, output: &CheckOutput) -> anyhow::Result<Report> {
-    if !dir.is_dir() {
-        anyhow::bail!("not a folder: {}", dir.display());
+    let recording = crate::info::recording_tree(dir)?;
+    if recording.is_none() && !dir.is_dir() {
+        anyhow::bail!("not a folder or a recording file (.mcap, .db3, .bag, .hdf5): {}", dir.display());
     }
     let profile = match &output.profile {
         Some(path) => {
@@ -37,9 +39,14 @@ pub fn run(dir: &Path, output: &CheckOutput) -> anyhow::Result<Report> {
         }
         None => None,
     };
-    let tree = DatasetTree::from_dir(dir)?.rooted_at_dataset();
     let options = CheckOptions { profile, skip_hashes: output.skip_hashes };
-    let report = pollster::block_on(check_dataset(&tree, &dataset_name(dir), &options, &mut |_| {}));
+    let report = match recording {
+        Some(tree) => pollster::block_on(check_recording(&tree, &dataset_name(dir), &options, &mut |_| {})),
+        None => {
+            let tree = DatasetTree::from_dir(dir)?.rooted_at_dataset();
+            pollster::block_on(check_dataset(&tree, &dataset_name(dir), &options, &mut |_| {}))
+        }
+    };
     if let Some(path) = &output.html {
         std::fs::write(path, to_html(&report)).with_context(|| format!("cannot write {}", path.display()))?;
     }

@@ -6,7 +6,10 @@ use std::path::Path;
 use anyhow::Context;
 use episcope_core::lerobot::overview::{format_bytes, format_duration};
 use episcope_core::lerobot::{open_dataset, Overview};
+use episcope_core::recording::{open_recording, recording_files, Recording};
+use episcope_core::source::NativeFileSource;
 use episcope_core::DatasetTree;
+use std::sync::Arc;
 
 /// Opens the dataset at `dir` and returns its overview.
 pub fn load_overview(dir: &Path) -> anyhow::Result<Overview> {
@@ -24,7 +27,67 @@ pub fn load_overview(dir: &Path) -> anyhow::Result<Overview> {
     Ok(Overview::new(&name, &dataset, &tree))
 }
 
+/// A recording file alone, or a folder whose files include recordings and no `meta/info.json`.
+pub fn recording_tree(path: &Path) -> anyhow::Result<Option<DatasetTree>> {
+    let tree = if path.is_file() {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let source = NativeFileSource::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let mut tree = DatasetTree::new();
+        tree.insert(&name, Arc::new(source))?;
+        tree
+    } else if path.is_dir() {
+        let tree = DatasetTree::from_dir(path)?;
+        if tree.clone().rooted_at_dataset().contains("meta/info.json") {
+            return Ok(None);
+        }
+        tree
+    } else {
+        return Ok(None);
+    };
+    Ok((!recording_files(&tree).is_empty()).then_some(tree))
+}
+
+/// Opens the recording files of `tree`; errors name the file.
+pub fn load_recording(tree: &DatasetTree) -> anyhow::Result<Recording> {
+    Ok(pollster::block_on(open_recording(tree))?)
+}
+
+/// The human-readable summary of a recording.
+pub fn render_recording(name: &str, r: &Recording) -> String {
+    let mut out = String::new();
+    let formats: Vec<&str> = r.formats.iter().map(|f| f.label()).collect();
+    let _ = writeln!(out, "Recording    {name}");
+    let _ = writeln!(out, "Format       {}", formats.join(", "));
+    let _ = writeln!(out, "Episodes     {}", r.episodes.len());
+    let _ = writeln!(out, "\nStreams ({})", r.streams.len());
+    let width = r.streams.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    let type_width = r.streams.iter().map(|s| s.type_name.len()).max().unwrap_or(0);
+    for s in &r.streams {
+        let rate = s.rate_hz().map(|hz| format!("{hz:.1} Hz")).unwrap_or_else(|| "—".into());
+        let _ = writeln!(out, "  {:width$}  {:type_width$}  {:>8} msgs  {:>10}", s.name, s.type_name, s.messages, rate);
+    }
+    let _ = writeln!(out, "\nEpisodes ({})", r.episodes.len());
+    for e in &r.episodes {
+        let secs = match (e.start_time_ns, e.end_time_ns) {
+            (Some(a), Some(b)) if b >= a => format_duration((b - a) as f64 * 1e-9),
+            _ => "—".into(),
+        };
+        let _ = writeln!(out, "  {:>4}  {:>8} frames  {:>9}  {}", e.index, e.frames, secs, e.name);
+    }
+    out
+}
+
 pub fn run(dir: &Path, json: bool) -> anyhow::Result<()> {
+    if let Some(tree) = recording_tree(dir)? {
+        let recording = load_recording(&tree)?;
+        if json {
+            println!("{}", serde_json::to_string_pretty(&recording)?);
+        } else {
+            let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            print!("{}", render_recording(&name, &recording));
+        }
+        return Ok(());
+    }
     let overview = load_overview(dir)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&overview)?);

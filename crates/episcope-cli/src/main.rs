@@ -26,18 +26,21 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Print a dataset's overview: version, robot, fps, episodes, frames, tasks, features, files.
+    /// Print a dataset's overview: version, robot, fps, episodes, frames, tasks, features, files;
+    /// or a recording's streams (topic/dataset, type, messages, rate) and episodes.
     Info {
-        /// The dataset folder (the one holding meta/info.json).
+        /// The dataset folder (the one holding meta/info.json), or a recording (.mcap, .db3, .bag,
+        /// .hdf5, a rosbag2 folder, a folder of them).
         dir: std::path::PathBuf,
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
     },
-    /// Check a dataset against the LeRobot standard (and optionally an organisation's profile).
+    /// Check a dataset against the LeRobot standard (and optionally an organisation's profile), or a
+    /// recording's readiness to become one (the `recording.*` rules).
     /// Exit code: 0 no errors, 1 errors found, 2 the check could not run.
     Check {
-        /// The dataset folder.
+        /// The dataset folder, or a recording (.mcap, .db3, .bag, .hdf5, a rosbag2 folder, a folder of them).
         dir: std::path::PathBuf,
         /// Print the report as JSON (documented in docs/report.schema.json).
         #[arg(long, conflicts_with = "markdown")]

@@ -281,7 +281,7 @@ fn check_json_is_the_report_with_a_sha256_of_every_file() {
     assert_eq!(report["tool"]["name"], "episcope");
     assert_eq!(report["summary"]["verdict"], "pass");
     assert_eq!(report["findings"], serde_json::json!([]));
-    assert_eq!(report["rules_checked"], episcope_core::check::RULES.len());
+    assert_eq!(report["rules_checked"], episcope_core::check::dataset_rule_count());
     assert_eq!(report["dataset"]["name"], "v21_so101_video");
     assert_eq!(report["dataset"]["format_version"], "v2.1");
 

@@ -4,9 +4,10 @@
 
 pub mod check;
 pub mod columns;
-pub mod lerobot;
+pub mod formats;
 pub mod mp4;
 pub mod parquet_io;
+pub mod recording;
 pub mod robot;
 pub mod source;
 pub mod stats;
@@ -14,5 +15,6 @@ pub mod stats;
 pub mod synthetic;
 pub mod tree;
 
+pub use formats::lerobot;
 pub use source::{ByteSource, MemorySource, SourceError};
 pub use tree::DatasetTree;

@@ -11,7 +11,7 @@ use super::finding::{Findings, Location};
 use super::frames::{DataAccumulator, EpisodeCheck};
 use super::profile::Profile;
 use super::report::{DatasetIdentity, FileDigest, Report, Summary, Tool, REPORT_VERSION};
-use super::rules::RULES;
+use super::rules::dataset_rule_count;
 use crate::lerobot::info::{FeatureKind, Info, MAX_FEATURE_VALUES};
 use crate::lerobot::template::{fill, TemplateValue};
 use crate::lerobot::{open_dataset, read_episode_frames, Dataset, EpisodeError, FormatVersion, OpenError, Progress};
@@ -96,7 +96,7 @@ pub async fn check_dataset(
         tool: Tool { name: "episcope".into(), version: env!("CARGO_PKG_VERSION").into() },
         dataset: identity,
         profile,
-        rules_checked: RULES.len(),
+        rules_checked: dataset_rule_count(),
         summary: Summary::of(&findings),
         findings,
     }
@@ -132,7 +132,7 @@ fn report_open_error(error: &OpenError, findings: &mut Findings) {
     findings.add(rule, Location::file(path), error.to_string(), fix);
 }
 
-async fn check_files(
+pub(crate) async fn check_files(
     tree: &DatasetTree,
     options: &CheckOptions,
     findings: &mut Findings,
@@ -187,7 +187,7 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn whole_digest(files: &[FileDigest]) -> Option<String> {
+pub(crate) fn whole_digest(files: &[FileDigest]) -> Option<String> {
     let mut hasher = Sha256::new();
     for file in files {
         hasher.update(format!("{}  {}\n", file.sha256.as_ref()?, file.path).as_bytes());

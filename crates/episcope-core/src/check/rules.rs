@@ -42,6 +42,8 @@ pub enum Family {
     Stats,
     Videos,
     Profile,
+    /// Readiness of a recording (bag, MCAP, HDF5) to become a dataset.
+    Recording,
 }
 
 /// One rule of the catalogue.
@@ -210,6 +212,34 @@ rules! {
         "The organisation's standard bounds missing values.";
     "profile.episode-length", Error, Profile, ALL, "an episode is shorter than the profile's minimum",
         "The organisation's standard sets a minimum episode length.";
+    // Recording readiness (ROS 1/2 bags, MCAP, HDF5): `check/recording.rs`
+    "recording.unreadable", Error, Recording, ALL, "a recording file cannot be read (magic, CRC, truncation, index)",
+        "A converter stops at the first unreadable record; whatever it wrote up to there is a partial episode.";
+    "recording.undecodable", Error, Recording, ALL, "a stream's messages do not decode with the file's message definition",
+        "Without a definition matching the bytes, no field of the stream can become a dataset feature.";
+    "recording.empty-stream", Warning, Recording, ALL, "a stream has no messages",
+        "A feature built from an empty topic has no frames; it is usually a publisher that never started.";
+    "recording.gap", Warning, Recording, ALL, "a stream has a gap longer than three nominal periods (dropped messages)",
+        "Resampling to a fixed fps fills the gap with stale or interpolated values the policy then learns from.";
+    "recording.rate-jitter", Warning, Recording, ALL, "a stream's intervals often stray far from its nominal rate",
+        "A dataset has one fps; a stream that does not tick at a steady rate is misaligned with the others after conversion.";
+    "recording.stops-early", Warning, Recording, ALL, "a stream starts late or stops early against the episode",
+        "Frames at the episode's start or end would lack that stream's values (NaN or repeated samples).";
+    "recording.stamp-offset", Warning, Recording, ALL, "header stamps are far from the log time",
+        "Aligning on header stamps and on log times gives different pairings: a sign of an unsynchronised clock.";
+    "recording.clock-jump", Warning, Recording, ALL, "header stamps jump or go backwards against the log time",
+        "A stepped clock inside an episode breaks timestamp monotonicity, which the LeRobot loader requires.";
+    "recording.camera-unsynced", Warning, Recording, ALL, "camera frames without a joint sample nearby",
+        "Each dataset frame pairs an image with a state; a frame far from any joint sample gets a stale one.";
+    "recording.non-finite", Error, Recording, ALL, "a numeric stream holds NaN or infinite values",
+        "NaN in observations or actions poisons normalisation statistics and training losses.";
+    "recording.constant-stream", Warning, Recording, ALL, "every message of a numeric stream carries the same values",
+        "A frozen sensor or a driver publishing defaults: the feature carries no information.";
+}
+
+/// Rules the LeRobot dataset checker applies (every family but [`Family::Recording`]).
+pub fn dataset_rule_count() -> usize {
+    RULES.iter().filter(|r| r.family != Family::Recording).count()
 }
 
 /// Looks a rule up by id.

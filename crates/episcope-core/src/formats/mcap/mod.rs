@@ -1,0 +1,365 @@
+//! MCAP over a `ByteSource`, lazily: the `mcap` crate's sans-io summary reader finds channels,
+//! schemas, statistics and chunk indexes from the end of the file; messages are read only from the
+//! chunks holding a wanted channel (zstd and lz4 by pure-Rust decoders, so the browser reads them
+//! too). A file without a summary is scanned linearly.
+
+use std::collections::BTreeMap;
+use std::io::{Read, SeekFrom};
+
+use bytes::Bytes;
+use mcap::sans_io::summary_reader::{SummaryReadEvent, SummaryReader, SummaryReaderOptions};
+
+use crate::recording::{RawChannel, RawMessage};
+use crate::source::{ByteSource, SourceError};
+
+/// A record (or a decompressed chunk) larger than this is refused.
+pub const MAX_RECORD_BYTES: u64 = 1 << 30;
+const MAGIC: &[u8; 8] = b"\x89MCAP0\r\n";
+
+#[derive(Debug, thiserror::Error)]
+pub enum McapError {
+    #[error("not an MCAP file (bad magic)")]
+    BadMagic,
+    #[error("truncated: the file ({size_bytes} bytes) does not end with a footer and the MCAP end magic")]
+    Truncated { size_bytes: u64 },
+    #[error("summary: {reason}")]
+    Summary { reason: String },
+    #[error("record at byte {offset}: {reason}")]
+    BadRecord { offset: u64, reason: String },
+    #[error("chunk at byte {offset}: {reason}")]
+    Chunk { offset: u64, reason: String },
+    #[error("chunk at byte {offset} uses compression {compression:?} (zstd, lz4 and none are read)")]
+    UnsupportedCompression { offset: u64, compression: String },
+    #[error(transparent)]
+    Source(#[from] SourceError),
+}
+
+/// One chunk's place and contents, from its chunk index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct McapChunk {
+    pub offset: u64,
+    pub length: u64,
+    pub compression: String,
+    pub start_time_ns: u64,
+    pub end_time_ns: u64,
+    pub channels: Vec<u32>,
+}
+
+/// What opening reads: channels with their schemas, counts, time span and chunk indexes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct McapSummary {
+    pub channels: Vec<RawChannel>,
+    pub message_counts: BTreeMap<u32, u64>,
+    pub start_time_ns: Option<u64>,
+    pub end_time_ns: Option<u64>,
+    pub chunks: Vec<McapChunk>,
+    /// False when the file had no summary section and was scanned whole.
+    pub indexed: bool,
+}
+
+/// Reads the summary section (a few small reads at the end of the file); scans the file when it
+/// has none.
+pub async fn read_mcap_summary(source: &dyn ByteSource) -> Result<McapSummary, McapError> {
+    let size = source.size();
+    if size < 16 || source.read_range(0..8).await?.as_ref() != MAGIC {
+        return Err(McapError::BadMagic);
+    }
+    if source.read_range(size - 8..size).await?.as_ref() != MAGIC {
+        return Err(McapError::Truncated { size_bytes: size });
+    }
+    let options =
+        SummaryReaderOptions::default().with_file_size(size).with_record_length_limit(MAX_RECORD_BYTES as usize);
+    let mut reader = SummaryReader::new_with_options(options);
+    let mut pos = 0u64;
+    while let Some(event) = reader.next_event() {
+        match event.map_err(|e| McapError::Summary { reason: e.to_string() })? {
+            SummaryReadEvent::ReadRequest(need) => {
+                let end = pos.saturating_add(need as u64).min(size);
+                let bytes = source.read_range(pos..end).await?;
+                let buf = reader.insert(bytes.len());
+                buf.copy_from_slice(&bytes);
+                reader.notify_read(bytes.len());
+                pos = end;
+            }
+            SummaryReadEvent::SeekRequest(to) => {
+                pos = match to {
+                    SeekFrom::Start(p) => p,
+                    SeekFrom::End(d) => size.saturating_add_signed(d),
+                    SeekFrom::Current(d) => pos.saturating_add_signed(d),
+                }
+                .min(size);
+                reader.notify_seeked(pos);
+            }
+        }
+    }
+    let Some(summary) = reader.finish() else {
+        return scan(source).await.map(|(summary, _)| summary);
+    };
+    let mut channels: Vec<RawChannel> = summary
+        .channels
+        .values()
+        .map(|c| RawChannel {
+            id: u32::from(c.id),
+            topic: c.topic.clone(),
+            message_type: c.schema.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
+            message_encoding: c.message_encoding.clone(),
+            schema_encoding: c.schema.as_ref().map(|s| s.encoding.clone()).unwrap_or_default(),
+            schema_text: c.schema.as_ref().map(|s| String::from_utf8_lossy(&s.data).into_owned()).unwrap_or_default(),
+        })
+        .collect();
+    channels.sort_by_key(|c| c.id);
+    let mut message_counts: BTreeMap<u32, u64> = channels.iter().map(|c| (c.id, 0)).collect();
+    let (mut start, mut end) = (None, None);
+    if let Some(stats) = &summary.stats {
+        for (id, count) in &stats.channel_message_counts {
+            message_counts.insert(u32::from(*id), *count);
+        }
+        if stats.message_count > 0 {
+            start = Some(stats.message_start_time);
+            end = Some(stats.message_end_time);
+        }
+    }
+    let chunks: Vec<McapChunk> = summary
+        .chunk_indexes
+        .iter()
+        .map(|c| McapChunk {
+            offset: c.chunk_start_offset,
+            length: c.chunk_length,
+            compression: c.compression.clone(),
+            start_time_ns: c.message_start_time,
+            end_time_ns: c.message_end_time,
+            channels: c.message_index_offsets.keys().map(|&k| u32::from(k)).collect(),
+        })
+        .collect();
+    if summary.stats.is_none() && !chunks.is_empty() {
+        start = chunks.iter().map(|c| c.start_time_ns).min();
+        end = chunks.iter().map(|c| c.end_time_ns).max();
+    }
+    Ok(McapSummary { channels, message_counts, start_time_ns: start, end_time_ns: end, chunks, indexed: true })
+}
+
+/// Messages of the wanted channels (all when None), sorted by log time. Indexed files read only
+/// the chunks that hold a wanted channel.
+pub async fn read_mcap_messages(
+    source: &dyn ByteSource,
+    summary: &McapSummary,
+    channel_ids: Option<&[u32]>,
+) -> Result<Vec<RawMessage>, McapError> {
+    let wanted = |id: u32| channel_ids.is_none_or(|ids| ids.contains(&id));
+    let mut messages = Vec::new();
+    if summary.indexed && !summary.chunks.is_empty() {
+        for chunk in &summary.chunks {
+            if !chunk.channels.iter().any(|&c| wanted(c)) {
+                continue;
+            }
+            let end =
+                chunk.offset.checked_add(chunk.length).filter(|&e| e <= source.size()).ok_or(McapError::Chunk {
+                    offset: chunk.offset,
+                    reason: format!("{} bytes past the end of the file", chunk.length),
+                })?;
+            let record = source.read_range(chunk.offset..end).await?;
+            let mut sink = RecordSink { want: &wanted, messages: &mut messages, channels: None };
+            parse_records(&record, chunk.offset, &mut sink)?;
+        }
+    } else {
+        let (_, all) = scan(source).await?;
+        messages.extend(all.into_iter().filter(|m| wanted(m.channel_id)));
+    }
+    messages.sort_by_key(|m| m.log_time_ns);
+    Ok(messages)
+}
+
+struct RecordSink<'a> {
+    want: &'a dyn Fn(u32) -> bool,
+    messages: &'a mut Vec<RawMessage>,
+    /// During a linear scan: schemas (id → name, encoding, text) and channels met.
+    channels: Option<&'a mut ScanState>,
+}
+
+#[derive(Default)]
+struct ScanState {
+    schemas: BTreeMap<u16, (String, String, String)>,
+    channels: BTreeMap<u16, (u16, String, String)>,
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    base: u64,
+}
+
+impl<'a> Reader<'a> {
+    fn err(&self, reason: &str) -> McapError {
+        McapError::BadRecord { offset: self.base + self.pos as u64, reason: reason.to_string() }
+    }
+    fn take(&mut self, n: u64) -> Result<&'a [u8], McapError> {
+        let end = (self.pos as u64)
+            .checked_add(n)
+            .filter(|&e| e <= self.bytes.len() as u64)
+            .ok_or_else(|| self.err("truncated"))?;
+        let s = &self.bytes[self.pos..end as usize];
+        self.pos = end as usize;
+        Ok(s)
+    }
+    fn u16(&mut self) -> Result<u16, McapError> {
+        let b = self.take(2)?;
+        Ok(u16::from_le_bytes([b[0], b[1]]))
+    }
+    fn u32(&mut self) -> Result<u32, McapError> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    fn u64(&mut self) -> Result<u64, McapError> {
+        let b = self.take(8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Ok(u64::from_le_bytes(a))
+    }
+    fn string(&mut self) -> Result<String, McapError> {
+        let n = self.u32()?;
+        Ok(String::from_utf8_lossy(self.take(u64::from(n))?).into_owned())
+    }
+}
+
+/// Walks records in `bytes` (which start at file offset `base`), descending into chunks.
+fn parse_records(bytes: &[u8], base: u64, sink: &mut RecordSink<'_>) -> Result<(), McapError> {
+    let mut r = Reader { bytes, pos: 0, base };
+    while r.pos < bytes.len() {
+        let record_offset = base + r.pos as u64;
+        let op = r.take(1)?[0];
+        let len = r.u64()?;
+        let body = r.take(len)?;
+        let mut b = Reader { bytes: body, pos: 0, base: record_offset + 9 };
+        match op {
+            0x03 if sink.channels.is_some() => {
+                let id = b.u16()?;
+                let name = b.string()?;
+                let encoding = b.string()?;
+                let n = b.u32()?;
+                let text = String::from_utf8_lossy(b.take(u64::from(n))?).into_owned();
+                if let Some(state) = sink.channels.as_deref_mut() {
+                    state.schemas.insert(id, (name, encoding, text));
+                }
+            }
+            0x04 if sink.channels.is_some() => {
+                let id = b.u16()?;
+                let schema_id = b.u16()?;
+                let topic = b.string()?;
+                let encoding = b.string()?;
+                if let Some(state) = sink.channels.as_deref_mut() {
+                    state.channels.insert(id, (schema_id, topic, encoding));
+                }
+            }
+            0x05 => {
+                let channel_id = u32::from(b.u16()?);
+                let _sequence = b.u32()?;
+                let log_time_ns = b.u64()?;
+                let publish_time_ns = b.u64()?;
+                if (sink.want)(channel_id) {
+                    let data = Bytes::copy_from_slice(&body[b.pos..]);
+                    sink.messages.push(RawMessage { channel_id, log_time_ns, publish_time_ns, data });
+                }
+            }
+            0x06 => {
+                let _start = b.u64()?;
+                let _end = b.u64()?;
+                let uncompressed_size = b.u64()?;
+                let crc = b.u32()?;
+                let compression = b.string()?;
+                let compressed_size = b.u64()?;
+                let data = b.take(compressed_size)?;
+                if uncompressed_size > MAX_RECORD_BYTES {
+                    return Err(McapError::Chunk {
+                        offset: record_offset,
+                        reason: format!("declares {uncompressed_size} bytes"),
+                    });
+                }
+                let records = decompress(&compression, data, uncompressed_size, record_offset)?;
+                if records.len() as u64 != uncompressed_size {
+                    return Err(McapError::Chunk {
+                        offset: record_offset,
+                        reason: format!("holds {} bytes, its header says {uncompressed_size}", records.len()),
+                    });
+                }
+                // CRC 0 means "not computed" (MCAP spec).
+                let actual = crc32fast::hash(&records);
+                if crc != 0 && actual != crc {
+                    return Err(McapError::Chunk {
+                        offset: record_offset,
+                        reason: format!("CRC-32 of its records is {actual:#010x}, its header says {crc:#010x}"),
+                    });
+                }
+                parse_records(&records, record_offset, sink)?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn decompress(compression: &str, data: &[u8], size: u64, offset: u64) -> Result<Vec<u8>, McapError> {
+    let chunk_err = |reason: String| McapError::Chunk { offset, reason };
+    let mut out = Vec::with_capacity(size.min(16 << 20) as usize);
+    match compression {
+        "" => return Ok(data.to_vec()),
+        "zstd" => {
+            let decoder = ruzstd::decoding::StreamingDecoder::new(data).map_err(|e| chunk_err(e.to_string()))?;
+            decoder.take(size + 1).read_to_end(&mut out).map_err(|e| chunk_err(e.to_string()))?;
+        }
+        "lz4" => {
+            lz4_flex::frame::FrameDecoder::new(data)
+                .take(size + 1)
+                .read_to_end(&mut out)
+                .map_err(|e| chunk_err(e.to_string()))?;
+        }
+        other => return Err(McapError::UnsupportedCompression { offset, compression: other.to_string() }),
+    }
+    if out.len() as u64 != size {
+        return Err(chunk_err(format!("decompressed to {} bytes, declared {size}", out.len())));
+    }
+    Ok(out)
+}
+
+/// Reads the whole file record by record (files without a summary).
+async fn scan(source: &dyn ByteSource) -> Result<(McapSummary, Vec<RawMessage>), McapError> {
+    let size = source.size();
+    let bytes = source.read_range(0..size).await?;
+    if bytes.len() < 8 || &bytes[..8] != MAGIC {
+        return Err(McapError::BadMagic);
+    }
+    // Records run from after the magic up to the footer/end magic (or the end of a truncated file).
+    let body_end = if bytes.len() >= 16 && &bytes[bytes.len() - 8..] == MAGIC { bytes.len() - 8 } else { bytes.len() };
+    let mut state = ScanState::default();
+    let mut messages = Vec::new();
+    let all = |_: u32| true;
+    let mut sink = RecordSink { want: &all, messages: &mut messages, channels: Some(&mut state) };
+    parse_records(&bytes[8..body_end], 8, &mut sink)?;
+    let channels: Vec<RawChannel> = state
+        .channels
+        .iter()
+        .map(|(&id, (schema_id, topic, encoding))| {
+            let schema = state.schemas.get(schema_id);
+            RawChannel {
+                id: u32::from(id),
+                topic: topic.clone(),
+                message_type: schema.map(|s| s.0.clone()).unwrap_or_default(),
+                message_encoding: encoding.clone(),
+                schema_encoding: schema.map(|s| s.1.clone()).unwrap_or_default(),
+                schema_text: schema.map(|s| s.2.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let mut message_counts: BTreeMap<u32, u64> = channels.iter().map(|c| (c.id, 0)).collect();
+    for m in &messages {
+        *message_counts.entry(m.channel_id).or_default() += 1;
+    }
+    let summary = McapSummary {
+        channels,
+        message_counts,
+        start_time_ns: messages.iter().map(|m| m.log_time_ns).min(),
+        end_time_ns: messages.iter().map(|m| m.log_time_ns).max(),
+        chunks: Vec::new(),
+        indexed: false,
+    };
+    Ok((summary, messages))
+}

@@ -1,0 +1,11 @@
+//! ROS messages driven by the definition text a file embeds: `schema` parses `ros2msg` / ROS 1
+//! `.msg` definitions, `decode` reads CDR (ROS 2) and ROS 1 serialisation into named leaves, and
+//! `flatten` turns a stream of decoded messages into the recording model's numeric fields.
+
+pub mod decode;
+pub mod flatten;
+pub mod schema;
+
+pub use decode::{decode_message, DecodeError, Decoded, Leaf};
+pub use flatten::{decode_stream, StreamDecodeError};
+pub use schema::{parse_schema, MessageSchema, SchemaError};

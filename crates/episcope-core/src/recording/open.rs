@@ -1,0 +1,194 @@
+//! Finds the recordings among a tree's files (`.mcap`, `.db3`, `.bag`, `.hdf5`/`.h5`) and opens
+//! each as one episode of a [`Recording`]: streams summed across episodes, per-episode counts.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{RawChannel, RecordingFormat, StreamInfo, StreamKind};
+use crate::formats::ros_msg::flatten::stream_kind;
+use crate::formats::{hdf5, mcap, rosbag1, rosbag2};
+use crate::tree::{DatasetTree, TreeFile};
+
+/// Why a recording file could not be opened; names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordingError {
+    #[error("{reason} ({path})")]
+    Open { reason: String, path: String },
+    #[error("no recording (.mcap, .db3, .bag, .hdf5) among the files")]
+    NoRecording,
+}
+
+/// One episode: one recording file (a rosbag2 folder's files count as one each for now).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecordingEpisode {
+    pub index: usize,
+    /// The file (and, for robomimic, `#demo_N`).
+    pub name: String,
+    pub format: RecordingFormat,
+    /// Messages of the stream with the most (the frame count a dataset made from it would have
+    /// at that stream's rate).
+    pub frames: u64,
+    pub start_time_ns: Option<u64>,
+    pub end_time_ns: Option<u64>,
+    pub streams: Vec<StreamInfo>,
+}
+
+/// Everything opening a set of recording files tells, without decoding messages.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recording {
+    pub formats: Vec<RecordingFormat>,
+    /// Streams by name across episodes (messages summed, time span widened).
+    pub streams: Vec<StreamInfo>,
+    pub episodes: Vec<RecordingEpisode>,
+}
+
+/// The recording files of a tree, in path order.
+pub fn recording_files(tree: &DatasetTree) -> Vec<&TreeFile> {
+    tree.files().filter(|f| recording_format_of(&f.path).is_some()).collect()
+}
+
+fn recording_format_of(path: &str) -> Option<&'static str> {
+    let lower = path.to_ascii_lowercase();
+    [".mcap", ".db3", ".bag", ".hdf5", ".h5"].into_iter().find(|ext| lower.ends_with(ext))
+}
+
+fn streams_from_channels(
+    channels: &[RawChannel],
+    counts: &BTreeMap<u32, u64>,
+    span: (Option<u64>, Option<u64>),
+) -> Vec<StreamInfo> {
+    // Containers count messages per channel but keep only the file's time span: a stream's own span
+    // (and so its rate) is known from the summary only when it is the one stream.
+    let span = if channels.len() == 1 { span } else { (None, None) };
+    channels
+        .iter()
+        .map(|c| StreamInfo {
+            name: c.topic.clone(),
+            type_name: c.message_type.clone(),
+            kind: if c.message_encoding == "cdr" || c.message_encoding == "ros1" {
+                stream_kind(&c.message_type)
+            } else {
+                StreamKind::Other
+            },
+            messages: counts.get(&c.id).copied().unwrap_or(0),
+            first_time_ns: span.0,
+            last_time_ns: span.1,
+        })
+        .collect()
+}
+
+/// Opens every recording file of `tree` (summaries only).
+pub async fn open_recording(tree: &DatasetTree) -> Result<Recording, RecordingError> {
+    let files = recording_files(tree);
+    if files.is_empty() {
+        return Err(RecordingError::NoRecording);
+    }
+    let mut episodes = Vec::new();
+    for file in files {
+        let open_err = |reason: String| RecordingError::Open { reason, path: file.path.clone() };
+        let source = file.source.as_ref();
+        let ext = recording_format_of(&file.path).unwrap_or_default();
+        let mut push = |name: String, format, streams: Vec<StreamInfo>, span: (Option<u64>, Option<u64>)| {
+            let frames = streams.iter().map(|s| s.messages).max().unwrap_or(0);
+            episodes.push(RecordingEpisode {
+                index: episodes.len(),
+                name,
+                format,
+                frames,
+                start_time_ns: span.0,
+                end_time_ns: span.1,
+                streams,
+            });
+        };
+        match ext {
+            ".mcap" => {
+                let s = mcap::read_mcap_summary(source).await.map_err(|e| open_err(e.to_string()))?;
+                let span = (s.start_time_ns, s.end_time_ns);
+                let format = if tree.contains(&sibling(&file.path, "metadata.yaml")) {
+                    RecordingFormat::Rosbag2Mcap
+                } else {
+                    RecordingFormat::Mcap
+                };
+                push(file.path.clone(), format, streams_from_channels(&s.channels, &s.message_counts, span), span);
+            }
+            ".db3" => {
+                let s = rosbag2::read_db3_summary(source).await.map_err(|e| open_err(e.to_string()))?;
+                let span = (s.start_time_ns, s.end_time_ns);
+                let streams = streams_from_channels(&s.channels, &s.message_counts, span);
+                push(file.path.clone(), RecordingFormat::Rosbag2Sqlite, streams, span);
+            }
+            ".bag" => {
+                let s = rosbag1::read_summary(source).await.map_err(|e| open_err(e.to_string()))?;
+                let span = (s.start_time_ns, s.end_time_ns);
+                let streams = streams_from_channels(&s.channels, &s.message_counts, span);
+                push(file.path.clone(), RecordingFormat::Rosbag1, streams, span);
+            }
+            _ => {
+                let s = hdf5::read_hdf5_summary(source).await.map_err(|e| open_err(e.to_string()))?;
+                if s.episodes.is_empty() || s.layout == RecordingFormat::Hdf5Aloha {
+                    push(file.path.clone(), s.layout, s.streams.clone(), (None, None));
+                } else {
+                    for demo in &s.episodes {
+                        let prefix = format!("data/{}/", demo.name);
+                        let streams: Vec<StreamInfo> = s
+                            .streams
+                            .iter()
+                            .filter(|st| st.name.trim_start_matches('/').starts_with(&prefix))
+                            .cloned()
+                            .collect();
+                        push(format!("{}#{}", file.path, demo.name), s.layout, streams, (None, None));
+                    }
+                }
+            }
+        }
+    }
+    let mut by_name: BTreeMap<String, StreamInfo> = BTreeMap::new();
+    let mut formats = Vec::new();
+    for episode in &episodes {
+        if !formats.contains(&episode.format) {
+            formats.push(episode.format);
+        }
+        for stream in &episode.streams {
+            // HDF5 robomimic streams are per demo: group them by the path below the demo.
+            let key = strip_demo(&stream.name);
+            let entry = by_name.entry(key.clone()).or_insert_with(|| StreamInfo {
+                name: key,
+                messages: 0,
+                first_time_ns: None,
+                last_time_ns: None,
+                ..stream.clone()
+            });
+            entry.messages += stream.messages;
+            entry.first_time_ns = min_opt(entry.first_time_ns, stream.first_time_ns);
+            entry.last_time_ns = entry.last_time_ns.max(stream.last_time_ns);
+        }
+    }
+    Ok(Recording { formats, streams: by_name.into_values().collect(), episodes })
+}
+
+fn min_opt(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn strip_demo(name: &str) -> String {
+    let trimmed = name.trim_start_matches('/');
+    if let Some(rest) = trimmed.strip_prefix("data/") {
+        if let Some((demo, tail)) = rest.split_once('/') {
+            if demo.starts_with("demo_") {
+                return format!("data/demo_*/{tail}");
+            }
+        }
+    }
+    name.to_string()
+}
+
+fn sibling(path: &str, name: &str) -> String {
+    match path.rsplit_once('/') {
+        Some((dir, _)) => format!("{dir}/{name}"),
+        None => name.to_string(),
+    }
+}

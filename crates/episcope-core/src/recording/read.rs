@@ -1,0 +1,140 @@
+//! Reads one episode of a recording in full: every stream's message times and decoded numbers
+//! (what the readiness checks and the episode view need).
+
+use std::collections::BTreeMap;
+
+use super::open::{RecordingEpisode, RecordingError};
+use super::{RawChannel, RawMessage, StreamInfo, StreamKind, StreamSeries};
+use crate::formats::ros_msg::decode_stream;
+use crate::formats::{hdf5, mcap, rosbag1, rosbag2};
+use crate::tree::DatasetTree;
+
+/// One stream of one episode, read in full.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EpisodeStream {
+    pub info: StreamInfo,
+    /// When each message was logged, ascending. For HDF5: frame `i` at `i / fps`.
+    pub times_ns: Vec<u64>,
+    /// False when the times are only frame numbers over a rate (HDF5): timing checks do not apply.
+    pub timed: bool,
+    /// The decoded numbers, or why the messages could not be decoded with the file's schema.
+    pub series: Result<StreamSeries, String>,
+}
+
+/// The file path and, for robomimic, the demo (`path#demo_0`) of an episode.
+pub fn episode_file(episode: &RecordingEpisode) -> (&str, Option<&str>) {
+    match episode.name.split_once('#') {
+        Some((path, demo)) => (path, Some(demo)),
+        None => (&episode.name, None),
+    }
+}
+
+/// Reads every stream of `episode` (one of [`super::open_recording`]'s episodes of `tree`).
+/// Errors (unreadable container) name the file; a stream that does not decode is kept with its
+/// times and the reason in [`EpisodeStream::series`].
+pub async fn read_episode(
+    tree: &DatasetTree,
+    episode: &RecordingEpisode,
+) -> Result<Vec<EpisodeStream>, RecordingError> {
+    let (path, demo) = episode_file(episode);
+    let open_err = |reason: String| RecordingError::Open { reason, path: path.to_string() };
+    let file = tree.get(path).ok_or_else(|| open_err("the file is not in the opened folder".into()))?;
+    let source = file.source.as_ref();
+    let lower = path.to_ascii_lowercase();
+    let (channels, messages) = if lower.ends_with(".mcap") {
+        let summary = mcap::read_mcap_summary(source).await.map_err(|e| open_err(e.to_string()))?;
+        let messages = mcap::read_mcap_messages(source, &summary, None).await.map_err(|e| open_err(e.to_string()))?;
+        (summary.channels, messages)
+    } else if lower.ends_with(".db3") {
+        let summary = rosbag2::read_db3_summary(source).await.map_err(|e| open_err(e.to_string()))?;
+        let messages = rosbag2::read_db3_messages(source, &summary, None).await.map_err(|e| open_err(e.to_string()))?;
+        (summary.channels, messages)
+    } else if lower.ends_with(".bag") {
+        let summary = rosbag1::read_summary(source).await.map_err(|e| open_err(e.to_string()))?;
+        let messages = rosbag1::read_messages(source, &summary, None).await.map_err(|e| open_err(e.to_string()))?;
+        (summary.channels, messages)
+    } else {
+        return read_hdf5_episode(source, episode, demo).await.map_err(|e| open_err(e.to_string()));
+    };
+    Ok(ros_streams(episode, &channels, messages))
+}
+
+fn ros_streams(episode: &RecordingEpisode, channels: &[RawChannel], messages: Vec<RawMessage>) -> Vec<EpisodeStream> {
+    let mut by_channel: BTreeMap<u32, Vec<RawMessage>> = BTreeMap::new();
+    for message in messages {
+        by_channel.entry(message.channel_id).or_default().push(message);
+    }
+    channels
+        .iter()
+        .map(|channel| {
+            let messages = by_channel.remove(&channel.id).unwrap_or_default();
+            let times_ns: Vec<u64> = messages.iter().map(|m| m.log_time_ns).collect();
+            let info =
+                episode.streams.iter().find(|s| s.name == channel.topic).cloned().unwrap_or_else(|| StreamInfo {
+                    name: channel.topic.clone(),
+                    type_name: channel.message_type.clone(),
+                    kind: StreamKind::Other,
+                    messages: times_ns.len() as u64,
+                    first_time_ns: None,
+                    last_time_ns: None,
+                });
+            let info = StreamInfo {
+                messages: times_ns.len() as u64,
+                first_time_ns: times_ns.first().copied(),
+                last_time_ns: times_ns.last().copied(),
+                ..info
+            };
+            let series = decode_stream(channel, &messages).map_err(|e| e.to_string());
+            EpisodeStream { info, times_ns, timed: true, series }
+        })
+        .collect()
+}
+
+async fn read_hdf5_episode(
+    source: &dyn crate::source::ByteSource,
+    episode: &RecordingEpisode,
+    demo: Option<&str>,
+) -> Result<Vec<EpisodeStream>, hdf5::Hdf5Error> {
+    let file = hdf5::open_hdf5(source).await?;
+    let summary = file.summary()?;
+    let mut out = Vec::new();
+    if summary.episodes.is_empty() {
+        // A plain HDF5 file: every numeric dataset on its own row axis.
+        for info in &episode.streams {
+            if info.kind != StreamKind::Numeric {
+                continue;
+            }
+            let series = file.dataset(&info.name).map(|field| StreamSeries {
+                stream: info.name.clone(),
+                times_ns: (0..(field.values.len() / field.width.max(1)) as u64).collect(),
+                fields: vec![field],
+                header_times_ns: Vec::new(),
+            });
+            let times_ns = series.as_ref().map(|s| s.times_ns.clone()).unwrap_or_default();
+            out.push(EpisodeStream {
+                info: info.clone(),
+                times_ns,
+                timed: false,
+                series: series.map_err(|e| e.to_string()),
+            });
+        }
+        return Ok(out);
+    }
+    let series = file.series(demo.unwrap_or_default(), None)?;
+    for info in &episode.streams {
+        let field = series.fields.iter().find(|f| f.name == info.name);
+        let stream_series = match field {
+            Some(field) => Ok(StreamSeries {
+                stream: info.name.clone(),
+                times_ns: series.times_ns.clone(),
+                fields: vec![field.clone()],
+                header_times_ns: Vec::new(),
+            }),
+            None if info.kind == StreamKind::Numeric => Err("not on the episode's frame axis".to_string()),
+            None => Err("not numeric".to_string()),
+        };
+        let times_ns = if field.is_some() { series.times_ns.clone() } else { Vec::new() };
+        out.push(EpisodeStream { info: info.clone(), times_ns, timed: false, series: stream_series });
+    }
+    Ok(out)
+}

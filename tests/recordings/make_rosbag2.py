@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Writes small rosbag2 sqlite3 (.db3) fixtures with an independent writer (rosbags) plus expected.json.
+
+Usage: .tools/venv/bin/python tests/recordings/make_rosbag2.py [OUT_DIR]
+OUT_DIR defaults to crates/episcope-core/tests/fixtures/recordings/rosbag2; each bag is a folder
+(metadata.yaml + <name>.db3 + expected.json). Deterministic: fixed times and values.
+"""
+
+import hashlib
+import json
+import shutil
+import sqlite3
+import sys
+from pathlib import Path
+
+import numpy as np
+from rosbags.rosbag2 import StoragePlugin, Writer
+from rosbags.typesys import Stores, get_typestore
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_OUT = REPO / "crates/episcope-core/tests/fixtures/recordings/rosbag2"
+T0 = 1_700_000_000_000_000_000
+TS = get_typestore(Stores.ROS2_HUMBLE)
+Time = TS.types["builtin_interfaces/msg/Time"]
+Header = TS.types["std_msgs/msg/Header"]
+
+
+def header(t_ns, frame):
+    return Header(stamp=Time(sec=t_ns // 1_000_000_000, nanosec=t_ns % 1_000_000_000), frame_id=frame)
+
+
+def joint_state(t_ns, i):
+    JointState = TS.types["sensor_msgs/msg/JointState"]
+    x = i * 0.01
+    return JointState(
+        header=header(t_ns, "base"),
+        name=["shoulder", "elbow", "wrist"],
+        position=np.array([np.sin(x), np.cos(x), x], dtype=np.float64),
+        velocity=np.array([np.cos(x), -np.sin(x), 1.0], dtype=np.float64),
+        effort=np.array([], dtype=np.float64),
+    )
+
+
+def image(t_ns, i):
+    Image = TS.types["sensor_msgs/msg/Image"]
+    w, h = 64, 48
+    yy, xx = np.mgrid[0:h, 0:w]
+    rgb = np.stack([(xx * 4 + i) % 256, (yy * 5 + 2 * i) % 256, (xx + yy + 3 * i) % 256], axis=-1)
+    return Image(
+        header=header(t_ns, "camera"),
+        height=h,
+        width=w,
+        encoding="rgb8",
+        is_bigendian=0,
+        step=w * 3,
+        data=rgb.astype(np.uint8).reshape(-1),
+    )
+
+
+def string(text):
+    return TS.types["std_msgs/msg/String"](data=text)
+
+
+def write_bag(out, name, topics, messages, page_size=None):
+    """topics: [(topic, type)]; messages: [(topic index, t_ns, msg)] in any order."""
+    path = out / name
+    if path.exists():
+        shutil.rmtree(path)
+    records = {t: [] for t, _ in topics}
+    with Writer(path, version=9, storage_plugin=StoragePlugin.SQLITE3) as writer:
+        conns = [writer.add_connection(t, ty, typestore=TS) for t, ty in topics]
+        for ti, t_ns, msg in messages:
+            data = bytes(TS.serialize_cdr(msg, topics[ti][1]))
+            writer.write(conns[ti], t_ns, data)
+            records[topics[ti][0]].append((t_ns, data))
+    if page_size is not None:
+        # Re-lay the same rows out with another page size (deeper trees, longer overflow chains).
+        db = sqlite3.connect(path / f"{name}.db3")
+        db.execute(f"PRAGMA page_size={page_size}")
+        db.execute("VACUUM")
+        db.close()
+    db = sqlite3.connect(path / f"{name}.db3")
+    defs = dict(db.execute("SELECT topic_type, encoded_message_definition FROM message_definitions"))
+    db.close()
+    expected_topics = []
+    for i, (t, ty) in enumerate(topics):
+        rec = sorted(records[t], key=lambda r: r[0])
+        expected_topics.append(
+            {
+                "id": i + 1,
+                "name": t,
+                "type": ty,
+                "serialization_format": "cdr",
+                "schema_encoding": "ros2msg",
+                "count": len(rec),
+                "first_ns": rec[0][0] if rec else None,
+                "last_ns": rec[-1][0] if rec else None,
+                "first_sha256": hashlib.sha256(rec[0][1]).hexdigest() if rec else None,
+                "last_sha256": hashlib.sha256(rec[-1][1]).hexdigest() if rec else None,
+                "first_len": len(rec[0][1]) if rec else None,
+                "schema_sha256": hashlib.sha256(defs[ty].encode()).hexdigest(),
+            }
+        )
+    times = [t for _, t, _ in messages]
+    expected = {
+        "db3": f"{name}.db3",
+        "page_size": page_size or 4096,
+        "message_count": len(messages),
+        "start_ns": min(times) if times else None,
+        "end_ns": max(times) if times else None,
+        "topics": expected_topics,
+    }
+    (path / "expected.json").write_text(json.dumps(expected, indent=2) + "\n")
+
+
+def main():
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_OUT
+    out.mkdir(parents=True, exist_ok=True)
+
+    # 1 s of a 3-joint JointState at 100 Hz and a 64x48 rgb8 Image at 10 Hz (9 KiB blobs: overflow).
+    msgs = [(0, T0 + i * 10_000_000, joint_state(T0 + i * 10_000_000, i)) for i in range(100)]
+    msgs += [(1, T0 + 5_000_000 + i * 100_000_000, image(T0 + 5_000_000 + i * 100_000_000, i)) for i in range(10)]
+    msgs.sort(key=lambda m: m[1])
+    write_bag(
+        out,
+        "joint_image",
+        [("/joint_states", "sensor_msgs/msg/JointState"), ("/camera/image_raw", "sensor_msgs/msg/Image")],
+        msgs,
+    )
+
+    # 512-byte pages: interior pages in every table, long overflow chains; writes out of time order,
+    # a topic with no messages, and a 3 KB string.
+    msgs = []
+    for i in range(60):
+        t = T0 + (59 - i) * 1_000_000  # written newest first
+        msgs.append((0, t, string(f"chatter {i:03} " + "x" * (i * 7))))
+    msgs.append((1, T0 + 30_500_000, string("y" * 3000)))
+    write_bag(
+        out,
+        "small_pages",
+        [("/chatter", "std_msgs/msg/String"), ("/big", "std_msgs/msg/String"), ("/silent", "std_msgs/msg/String")],
+        msgs,
+        page_size=512,
+    )
+
+
+if __name__ == "__main__":
+    main()
