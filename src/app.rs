@@ -3,6 +3,7 @@
 
 use episcope_core::check::Report;
 use episcope_core::lerobot::overview::Overview;
+use episcope_core::recording::Recording;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -12,6 +13,7 @@ use crate::components::episode::EpisodePage;
 use crate::components::home::HomePage;
 use crate::components::lang_switch::LangSwitch;
 use crate::components::overview::OverviewPage;
+use crate::components::recording::RecordingPage;
 use crate::components::report::ReportPage;
 use crate::components::rules::RulesPage;
 use crate::components::status::{ErrorBanner, ProgressPanel};
@@ -49,6 +51,8 @@ pub struct UserError {
 #[derive(Clone, Copy)]
 pub struct AppState {
     pub overview: RwSignal<Option<Overview>>,
+    /// Recording files opened instead of a dataset: (name, total size in bytes, what they hold).
+    pub recording: RwSignal<Option<(String, u64, Recording)>>,
     pub progress: RwSignal<Option<LoadProgress>>,
     pub error: RwSignal<Option<UserError>>,
     /// Bundled example id when the open dataset is one (for deep links).
@@ -99,6 +103,7 @@ impl AppState {
     fn new() -> Self {
         Self {
             overview: RwSignal::new(None),
+            recording: RwSignal::new(None),
             progress: RwSignal::new(None),
             error: RwSignal::new(None),
             example_id: RwSignal::new(None),
@@ -174,6 +179,7 @@ impl AppState {
     /// Back to the home page.
     pub fn close(self) {
         self.overview.set(None);
+        self.recording.set(None);
         self.report.set(None);
         self.focused_episode.set(None);
         self.selected_episode.set(None);
@@ -190,7 +196,19 @@ impl AppState {
         let answer = client().request(request, files, move |p| self.progress.set(Some(p.into()))).await;
         self.progress.set(None);
         match answer {
+            Response::RecordingOpened { name, recording, size_bytes, bytes_read, worker_ms, .. } => {
+                self.bytes_read.set(bytes_read);
+                self.worker_ms.set(worker_ms);
+                self.report.set(None);
+                self.overview.set(None);
+                self.selected_episode.set(None);
+                self.recording.set(Some((name, size_bytes, *recording)));
+                if size_bytes <= AUTO_CHECK_MAX_BYTES {
+                    self.run_check();
+                }
+            }
             Response::Opened { overview, bytes_read, worker_ms, .. } => {
+                self.recording.set(None);
                 self.bytes_read.set(bytes_read);
                 self.worker_ms.set(worker_ms);
                 let auto_check = overview.total_size_bytes <= AUTO_CHECK_MAX_BYTES;
@@ -374,8 +392,9 @@ pub fn App() -> impl IntoView {
                 <RulesPage/>
             </Show>
             <Show when=move || state.page.get() == Page::Main>
-                <Show when=move || state.overview.with(Option::is_some) fallback=|| view! { <HomePage/> }>
+                <Show when=move || state.overview.with(Option::is_some) || state.recording.with(Option::is_some) fallback=|| view! { <HomePage/> }>
                     {move || match state.selected_episode.get() {
+                        _ if state.recording.with(Option::is_some) => view! { <RecordingPage/> }.into_any(),
                         Some(episode) => view! { <EpisodePage episode/> }.into_any(),
                         None => view! { <OverviewPage/> }.into_any(),
                     }}

@@ -7,6 +7,7 @@ pub mod deep_link;
 pub mod episode_browser;
 pub mod i18n;
 pub mod protocol;
+pub mod recording_view;
 pub mod render3d;
 pub mod robot_view;
 pub mod timeline;

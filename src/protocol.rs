@@ -103,6 +103,16 @@ pub enum Response {
         #[serde(default)]
         worker_ms: f64,
     },
+    /// A set of recording files (bags, MCAP, HDF5) opened instead of a dataset.
+    RecordingOpened {
+        request_id: u32,
+        name: String,
+        recording: Box<episcope_core::recording::Recording>,
+        size_bytes: u64,
+        bytes_read: u64,
+        #[serde(default)]
+        worker_ms: f64,
+    },
     Episode {
         request_id: u32,
         /// With `packed` set, its timestamps and dimensions are empty here: the numbers travel as
@@ -189,6 +199,7 @@ impl Response {
             | Response::Image { request_id, .. }
             | Response::Robot { request_id, .. }
             | Response::Checked { request_id, .. }
+            | Response::RecordingOpened { request_id, .. }
             | Response::Reading { request_id, .. }
             | Response::Stats { request_id, .. }
             | Response::Cancelled { request_id }

@@ -15,6 +15,7 @@ use bytes::Bytes;
 use episcope_core::lerobot::info::FeatureKind;
 use episcope_core::lerobot::overview::Overview;
 use episcope_core::lerobot::{open_dataset, read_episode_frames, read_image_frame, Dataset};
+use episcope_core::recording::{open_recording, recording_files, RecordingError};
 use episcope_core::source::{check_range, ByteSource, LocalBoxFuture, SourceError};
 use episcope_core::DatasetTree;
 use wasm_bindgen::prelude::*;
@@ -152,6 +153,8 @@ struct OpenDataset {
 
 thread_local! {
     static OPEN: RefCell<Option<Rc<OpenDataset>>> = const { RefCell::new(None) };
+    /// The open recording files (bags, MCAP, HDF5), when those were opened instead of a dataset.
+    static OPEN_RECORDING: RefCell<Option<(String, DatasetTree)>> = const { RefCell::new(None) };
 }
 
 fn scope() -> DedicatedWorkerGlobalScope {
@@ -204,6 +207,37 @@ fn failed(request_id: u32, message: String) -> Response {
 
 async fn open(request_id: u32, name: String, tree: DatasetTree, started_ms: f64) {
     let tree = tree.rooted_at_dataset();
+    OPEN_RECORDING.with(|open| *open.borrow_mut() = None);
+    if !tree.contains("meta/info.json") && !recording_files(&tree).is_empty() {
+        let files: Vec<&str> = recording_files(&tree).iter().map(|f| f.path.as_str()).collect();
+        let folder = (name != "dataset").then_some(name.as_str());
+        let name = crate::recording_view::recording_name(folder, &files);
+        match open_recording(&tree).await {
+            Ok(recording) => {
+                let bytes_read = tree.io().bytes_read();
+                let size_bytes = tree.total_size();
+                OPEN.with(|open| *open.borrow_mut() = None);
+                OPEN_RECORDING.with(|open| *open.borrow_mut() = Some((name.clone(), tree)));
+                let worker_ms = now_ms() - started_ms;
+                post(&Response::RecordingOpened {
+                    request_id,
+                    name,
+                    recording: Box::new(recording),
+                    size_bytes,
+                    bytes_read,
+                    worker_ms,
+                });
+            }
+            Err(e) => {
+                let path = match &e {
+                    RecordingError::Open { path, .. } => Some(path.clone()),
+                    RecordingError::NoRecording => None,
+                };
+                post(&Response::Failed { request_id, message: e.to_string(), path });
+            }
+        }
+        return;
+    }
     let counter_tree = tree.clone();
     let mut progress = |p: episcope_core::lerobot::Progress| {
         post(&Response::Progress {
@@ -264,6 +298,22 @@ async fn handle(request: Request, files: js_sys::Array, started_ms: f64) {
                 }
             }
             open(request_id, name, tree, started_ms).await;
+        }
+        Request::Check { .. } if OPEN_RECORDING.with(|open| open.borrow().is_some()) => {
+            let Some((name, tree)) = OPEN_RECORDING.with(|open| open.borrow().clone()) else { return };
+            let options = episcope_core::check::CheckOptions { skip_hashes: false, ..Default::default() };
+            let counter_tree = tree.clone();
+            let mut progress = |p: episcope_core::lerobot::Progress| {
+                post(&Response::Progress {
+                    request_id,
+                    stage: p.stage,
+                    done: p.done,
+                    total: p.total,
+                    bytes_read: counter_tree.io().bytes_read(),
+                })
+            };
+            let report = episcope_core::check::check_recording(&tree, &name, &options, &mut progress).await;
+            post(&Response::Checked { request_id, report: Box::new(report) });
         }
         Request::Check { .. } => {
             let Some(open) = OPEN.with(|open| open.borrow().clone()) else {

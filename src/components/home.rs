@@ -11,6 +11,7 @@ use crate::app::{base_url, query_example, AppState, UserError};
 use crate::dropped::{collect_files, entries_of};
 use crate::i18n::common::CommonSentence;
 use crate::i18n::home::{HomeSentence, HomeText};
+use crate::i18n::recording::RecordingText;
 use crate::i18n::{t, use_lang, Text};
 use crate::protocol::ExampleIndex;
 
@@ -136,6 +137,12 @@ pub fn HomePage() -> impl IntoView {
             <label class="picker">
                 <span class="visually-hidden">{t(HomeText::FolderLabel)}</span>
                 <input type="file" prop:webkitdirectory=true multiple=true data-testid="open-folder" on:change=on_pick/>
+            </label>
+            <h3>{t(RecordingText::OpenRecording)}</h3>
+            <p class="muted">{t(RecordingText::OpenRecordingHint)}</p>
+            <label class="picker">
+                <span class="visually-hidden">{t(RecordingText::RecordingLabel)}</span>
+                <input type="file" multiple=true accept=".mcap,.db3,.yaml,.bag,.hdf5,.h5" data-testid="open-recording" on:change=on_pick/>
             </label>
         </section>
         <section class="examples">

@@ -7,6 +7,7 @@ pub mod episode_list;
 pub mod home;
 pub mod lang_switch;
 pub mod overview;
+pub mod recording;
 pub mod report;
 pub mod rules;
 pub mod stats;

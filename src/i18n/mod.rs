@@ -86,6 +86,7 @@ pub mod conformance;
 pub mod episode;
 pub mod home;
 pub mod overview;
+pub mod recording;
 pub mod robot;
 
 #[cfg(target_arch = "wasm32")]

@@ -31,6 +31,10 @@ pub enum ProblemKind {
     Videos,
     Profile,
     ExtraFiles,
+    /// Recordings: topics without messages.
+    EmptyStreams,
+    /// Recordings: streams that do not line up in time.
+    StreamsOutOfStep,
     Other,
 }
 
@@ -48,6 +52,16 @@ impl ProblemKind {
             "value.spike" => ProblemKind::Spikes,
             "value.out-of-range" => ProblemKind::OutOfRange,
             "stats.missing" => ProblemKind::StatsMissing,
+            "recording.unreadable" => ProblemKind::FilesBroken,
+            "recording.undecodable" => ProblemKind::DataLayout,
+            "recording.empty-stream" => ProblemKind::EmptyStreams,
+            "recording.gap" | "recording.rate-jitter" => ProblemKind::Timing,
+            "recording.stops-early"
+            | "recording.stamp-offset"
+            | "recording.clock-jump"
+            | "recording.camera-unsynced" => ProblemKind::StreamsOutOfStep,
+            "recording.non-finite" => ProblemKind::InvalidValues,
+            "recording.constant-stream" => ProblemKind::FrozenSignals,
             _ => match rule.split('.').next().unwrap_or("") {
                 "meta" => ProblemKind::Description,
                 "feature" => ProblemKind::SignalsDeclared,
@@ -137,6 +151,13 @@ impl ProblemKind {
             ProblemKind::ExtraFiles => {
                 ("There are files that are not part of the dataset", "データセットの一部ではないファイルがあります")
             }
+            ProblemKind::EmptyStreams => {
+                ("Some recorded topics hold no messages", "メッセージが 1 件もないトピックがあります")
+            }
+            ProblemKind::StreamsOutOfStep => (
+                "Recorded streams do not line up in time (clocks, late starts, early stops, camera frames without joint data)",
+                "記録されたストリームの時刻が揃っていません（時計のずれ、開始の遅れ、早い終了、関節データのないカメラ画像）",
+            ),
             ProblemKind::Other => ("Other problems were found", "その他の問題が見つかりました"),
         };
         match lang {

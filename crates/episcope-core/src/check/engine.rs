@@ -45,17 +45,8 @@ pub async fn check_dataset(
     let mut findings = Findings::default();
     let digests = check_files(tree, options, &mut findings, progress).await;
     let opened = open_dataset(tree, &mut |_| {}).await;
-    let mut identity = DatasetIdentity {
-        name: name.to_string(),
-        format_version: None,
-        codebase_version: None,
-        robot_type: None,
-        fps: None,
-        episodes: 0,
-        frames: 0,
-        sha256: whole_digest(&digests),
-        files: digests,
-    };
+    let sha256 = whole_digest(&digests);
+    let mut identity = DatasetIdentity::of_files(name, digests, sha256);
     match opened {
         Err(error) => report_open_error(&error, &mut findings),
         Ok(dataset) => {

@@ -53,17 +53,8 @@ pub async fn check_recording(
 ) -> Report {
     let mut findings = Findings::default();
     let digests = check_files(tree, options, &mut findings, progress).await;
-    let mut identity = DatasetIdentity {
-        name: name.to_string(),
-        format_version: None,
-        codebase_version: None,
-        robot_type: None,
-        fps: None,
-        episodes: 0,
-        frames: 0,
-        sha256: whole_digest(&digests),
-        files: digests,
-    };
+    let sha256 = whole_digest(&digests);
+    let mut identity = DatasetIdentity::of_files(name, digests, sha256);
     // Each file on its own, so one unreadable bag does not hide the others.
     let files: Vec<String> = recording_files(tree).iter().map(|f| f.path.clone()).collect();
     let total = files.len() as u64;

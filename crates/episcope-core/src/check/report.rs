@@ -43,6 +43,23 @@ pub struct DatasetIdentity {
     pub sha256: Option<String>,
 }
 
+impl DatasetIdentity {
+    /// What is known before the contents are read: the name and the files with their digests.
+    pub fn of_files(name: &str, files: Vec<FileDigest>, sha256: Option<String>) -> Self {
+        DatasetIdentity {
+            name: name.to_string(),
+            format_version: None,
+            codebase_version: None,
+            robot_type: None,
+            fps: None,
+            episodes: 0,
+            frames: 0,
+            files,
+            sha256,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {

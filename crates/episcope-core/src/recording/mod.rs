@@ -6,10 +6,10 @@
 //! Array-based formats (HDF5) yield [`StreamSeries`] directly.
 
 use bytes::Bytes;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Which container a recording came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecordingFormat {
     Mcap,
@@ -61,7 +61,7 @@ pub struct RawMessage {
 }
 
 /// What a stream holds, for the overview and for which view shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StreamKind {
     Numeric,
@@ -72,7 +72,7 @@ pub enum StreamKind {
 }
 
 /// A stream's summary: enough for an overview without decoding its messages.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StreamInfo {
     /// Topic name or HDF5 dataset path.
     pub name: String,

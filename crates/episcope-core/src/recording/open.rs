@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{RawChannel, RecordingFormat, StreamInfo, StreamKind};
 use crate::formats::ros_msg::flatten::stream_kind;
@@ -20,7 +20,7 @@ pub enum RecordingError {
 }
 
 /// One episode: one recording file (a rosbag2 folder's files count as one each for now).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordingEpisode {
     pub index: usize,
     /// The file (and, for robomimic, `#demo_N`).
@@ -35,7 +35,7 @@ pub struct RecordingEpisode {
 }
 
 /// Everything opening a set of recording files tells, without decoding messages.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Recording {
     pub formats: Vec<RecordingFormat>,
     /// Streams by name across episodes (messages summed, time span widened).

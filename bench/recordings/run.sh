@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The recording benchmark in one run: writes the inputs (about 1.1 GB under target/bench-recordings,
+# once), runs our criterion benchmark on them, then the Python peers (mcap, mcap-ros2-support,
+# forge-robotics) in a venv of their own (.tools/bench-venv, pinned, from PyPI).
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$repo"
+. scripts/ensure-python.sh
+out="$repo/target/bench-recordings"
+"$EPISCOPE_PY" bench/recordings/make_big_mcap.py "$out"
+venv="$repo/.tools/bench-venv"
+if [ ! -x "$venv/bin/python" ] || ! cmp -s bench/recordings/requirements.txt "$venv/.requirements"; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r bench/recordings/requirements.txt
+  cp bench/recordings/requirements.txt "$venv/.requirements"
+fi
+uptime
+EPISCOPE_BENCH_MCAP="$out/big.mcap" cargo bench -p episcope-core --bench recordings -- "$@"
+"$venv/bin/python" bench/recordings/peers.py "$out"
+uptime

@@ -1,0 +1,80 @@
+//! Strings of a recording's overview (ROS bags, MCAP, HDF5): streams, episodes, and what the web
+//! app does not show yet.
+
+use super::{count_phrase, format_duration, Lang, Text, Unit};
+
+catalogue! {
+    /// Fixed strings of the recording overview and of the home page's recording picker.
+    pub enum RecordingText {
+        OpenRecording => "Or open recordings", "または収録ファイルを開く";
+        OpenRecordingHint => "ROS 2 bags (.mcap, or .db3 with its metadata.yaml), ROS 1 bags (.bag), MCAP and HDF5 (.hdf5, .h5: ALOHA/ACT, robomimic or any other) — one file per episode, several at once.",
+            "ROS 2 バッグ（.mcap、または metadata.yaml 付きの .db3）、ROS 1 バッグ（.bag）、MCAP、HDF5（.hdf5、.h5：ALOHA/ACT、robomimic ほか）— 1 ファイルが 1 エピソード、複数同時に選べます。";
+        RecordingLabel => "Recording files", "収録ファイル";
+        Format => "Format", "フォーマット";
+        Episodes => "Episodes", "エピソード";
+        Streams => "Streams", "ストリーム";
+        Duration => "Duration", "長さ";
+        Size => "Size", "サイズ";
+        ColStream => "Topic / dataset", "トピック／データセット";
+        ColType => "Type", "型";
+        ColKind => "Kind", "種類";
+        ColRate => "Rate", "レート";
+        ColMessages => "Messages", "メッセージ数";
+        ColFirst => "First", "最初";
+        ColLast => "Last", "最後";
+        ColEpisode => "Episode", "エピソード";
+        ColFile => "File", "ファイル";
+        ColFrames => "Frames", "フレーム数";
+        KindNumeric => "numeric", "数値";
+        KindImage => "image", "画像";
+        KindCompressedImage => "compressed image", "圧縮画像";
+        KindText => "text", "テキスト";
+        KindOther => "other", "その他";
+        NotInExplorer => "Plots, camera frames and the 3D view of recordings are not in the web app yet. The readiness check below reads every message; `episcope info` and `episcope check` on the command line give the same results.",
+            "収録ファイルのプロット、カメラ画像、3D 表示はまだ Web アプリにありません。下の準備状況チェックはすべてのメッセージを読みます。コマンドラインの `episcope info` と `episcope check` でも同じ結果が得られます。";
+        RatesNote => "Rates and times per stream come from the file's index where it has them; the check measures them from every message.",
+            "ストリームごとのレートと時刻は、ファイルの索引にある場合はそこから取得します。チェックはすべてのメッセージから測定します。";
+    }
+}
+
+/// Sentences of the recording overview.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RecordingSentence {
+    /// `3 episodes · 2 streams`.
+    Counts { episodes: u64, streams: u64 },
+    /// A rate in Hz.
+    Rate { hz: f64 },
+    /// A duration in seconds.
+    Seconds { secs: f64 },
+}
+
+impl Text for RecordingSentence {
+    fn text(&self, lang: Lang) -> String {
+        match self {
+            RecordingSentence::Counts { episodes, streams } => match lang {
+                Lang::En => format!("{} · {streams} streams", count_phrase(*episodes, Unit::Episode, lang)),
+                Lang::Ja => format!("{} · {streams} ストリーム", count_phrase(*episodes, Unit::Episode, lang)),
+            },
+            RecordingSentence::Rate { hz } => format!("{hz:.1} Hz"),
+            RecordingSentence::Seconds { secs } => format_duration(*secs, lang),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::assert_translated;
+
+    #[test]
+    fn every_entry_is_translated() {
+        assert_translated(RecordingText::ALL);
+        assert_translated(&[RecordingSentence::Counts { episodes: 2, streams: 3 }]);
+    }
+
+    #[test]
+    fn counts_read_naturally() {
+        assert_eq!(RecordingSentence::Counts { episodes: 2, streams: 3 }.text(Lang::En), "2 episodes · 3 streams");
+        assert_eq!(RecordingSentence::Rate { hz: 99.96 }.text(Lang::En), "100.0 Hz");
+    }
+}
