@@ -94,7 +94,7 @@ fn recording_view(name: String, size_bytes: u64, recording: Recording) -> impl I
         <section class="card">
             <h2>{t(RecordingText::Streams)}</h2>
             <div class="table-scroll">
-                <table class="data-table" data-testid="streams">
+                <table class="table" data-testid="streams">
                     <thead><tr>
                         <th>{t(RecordingText::ColStream)}</th><th>{t(RecordingText::ColType)}</th><th>{t(RecordingText::ColKind)}</th>
                         <th>{t(RecordingText::ColRate)}</th><th>{t(RecordingText::ColMessages)}</th>
@@ -108,7 +108,7 @@ fn recording_view(name: String, size_bytes: u64, recording: Recording) -> impl I
         <section class="card">
             <h2>{t(RecordingText::Episodes)}</h2>
             <div class="table-scroll">
-                <table class="data-table" data-testid="recording-episodes">
+                <table class="table" data-testid="recording-episodes">
                     <thead><tr>
                         <th>"#"</th><th>{t(RecordingText::ColFile)}</th><th>{t(RecordingText::Format)}</th>
                         <th>{t(RecordingText::ColFrames)}</th><th>{t(RecordingText::Duration)}</th>

@@ -30,10 +30,10 @@ catalogue! {
         KindCompressedImage => "compressed image", "圧縮画像";
         KindText => "text", "テキスト";
         KindOther => "other", "その他";
-        NotInExplorer => "Plots, camera frames and the 3D view of recordings are not in the web app yet. The readiness check below reads every message; `episcope info` and `episcope check` on the command line give the same results.",
-            "収録ファイルのプロット、カメラ画像、3D 表示はまだ Web アプリにありません。下の準備状況チェックはすべてのメッセージを読みます。コマンドラインの `episcope info` と `episcope check` でも同じ結果が得られます。";
-        RatesNote => "Rates and times per stream come from the file's index where it has them; the check measures them from every message.",
-            "ストリームごとのレートと時刻は、ファイルの索引にある場合はそこから取得します。チェックはすべてのメッセージから測定します。";
+        NotInExplorer => "Plots, camera frames and the 3D view of recordings are not in the web app yet. The readiness check below reads every message; episcope info and episcope check on the command line give the same results.",
+            "収録ファイルのプロット、カメラ画像、3D 表示はまだ Web アプリにありません。下の準備状況チェックはすべてのメッセージを読みます。コマンドラインの episcope info と episcope check でも同じ結果が得られます。";
+        RatesNote => "Rates and first/last times come from the files' summaries: shown for a stream alone in its file, in one episode; the readiness check measures every stream from its messages.",
+            "レートと最初／最後の時刻はファイルの要約から取得します（ファイル内の唯一のストリームで、1 エピソードの場合に表示）。準備状況チェックはすべてのストリームをメッセージから測定します。";
     }
 }
 

@@ -113,6 +113,25 @@ def write_bag(out, name, topics, messages, page_size=None):
     (path / "expected.json").write_text(json.dumps(expected, indent=2) + "\n")
 
 
+def write_mcap_bag(out, name, topics, messages):
+    """A rosbag2 bag with the MCAP storage plugin (what `ros2 bag record` writes since Iron)."""
+    path = out / name
+    if path.exists():
+        shutil.rmtree(path)
+    counts = {t: 0 for t, _ in topics}
+    with Writer(path, version=9, storage_plugin=StoragePlugin.MCAP) as writer:
+        conns = [writer.add_connection(t, ty, typestore=TS) for t, ty in topics]
+        for ti, t_ns, msg in messages:
+            writer.write(conns[ti], t_ns, bytes(TS.serialize_cdr(msg, topics[ti][1])))
+            counts[topics[ti][0]] += 1
+    expected = {
+        "storage": "mcap",
+        "files": sorted(p.name for p in path.iterdir() if p.suffix == ".mcap"),
+        "topics": [{"name": t, "type": ty, "count": counts[t]} for t, ty in topics],
+    }
+    (path / "expected.json").write_text(json.dumps(expected, indent=2) + "\n")
+
+
 def main():
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_OUT
     out.mkdir(parents=True, exist_ok=True)
@@ -124,6 +143,13 @@ def main():
     write_bag(
         out,
         "joint_image",
+        [("/joint_states", "sensor_msgs/msg/JointState"), ("/camera/image_raw", "sensor_msgs/msg/Image")],
+        msgs,
+    )
+
+    write_mcap_bag(
+        out,
+        "joint_mcap",
         [("/joint_states", "sensor_msgs/msg/JointState"), ("/camera/image_raw", "sensor_msgs/msg/Image")],
         msgs,
     )

@@ -74,6 +74,19 @@ fn info_json_lists_the_streams_of_a_rosbag2_sqlite_folder_and_of_its_db3() {
 }
 
 #[test]
+fn info_json_names_a_rosbag2_mcap_folder_as_such() {
+    let json = info_json(&fixture("rosbag2/joint_mcap"));
+    assert_eq!(json["formats"], serde_json::json!(["rosbag2_mcap"]));
+    assert_eq!(
+        streams(&json),
+        owned(&[
+            ("/camera/image_raw", "sensor_msgs/msg/Image", 10),
+            ("/joint_states", "sensor_msgs/msg/JointState", 100)
+        ])
+    );
+}
+
+#[test]
 fn info_json_lists_the_streams_of_an_mcap_file() {
     let json = info_json(&fixture("mcap/joint_zstd.mcap"));
     assert_eq!(

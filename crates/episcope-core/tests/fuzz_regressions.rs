@@ -134,3 +134,25 @@ fn parquet_schema_group_declaring_more_children_than_elements_is_refused_before_
     let reason = "schema element 0 declares 541000000 children, but only 2 elements follow it";
     assert!(matches!(&err, ParquetReadError::Metadata { reason: r, .. } if r == reason), "{err:?}");
 }
+
+/// `mcap_reader` (2026-12-04, 21:26, first 30 s): a summary offset record pointing past the end of
+/// the file. The seek was clamped to the end, and the `mcap` crate's summary reader asked for the
+/// same seek again forever (a hang). Now an error naming the offset.
+#[test]
+fn mcap_summary_offset_past_the_end_is_an_error_not_a_hang() {
+    use episcope_core::formats::mcap;
+    let source = MemorySource::new(input("mcap-summary-offset-past-end.mcap"));
+    let err = pollster::block_on(mcap::read_mcap_summary(&source)).unwrap_err().to_string();
+    assert!(err.contains("points outside the file"), "{err}");
+}
+
+/// `mcap_reader` (2026-12-04, 22:07): an attachment record in the summary section shorter than its
+/// own header; the `mcap` crate (0.26, `read.rs:176`) slices past the body and panics. Contained:
+/// a summary error.
+#[test]
+fn mcap_attachment_shorter_than_its_header_is_an_error_not_a_panic() {
+    use episcope_core::formats::mcap;
+    let source = MemorySource::new(input("mcap-summary-attachment-shorter-than-header.mcap"));
+    let err = pollster::block_on(mcap::read_mcap_summary(&source)).unwrap_err().to_string();
+    assert!(err.contains("malformed record"), "{err}");
+}

@@ -135,3 +135,45 @@ fn open_recording_summarises_bags_sqlite_and_hdf5() {
     let err = pollster::block_on(open_recording(&broken)).unwrap_err().to_string();
     assert!(err.contains("bad.mcap"), "{err}");
 }
+
+#[test]
+fn a_rosbag2_mcap_folder_opens_as_rosbag2_and_its_joint_states_decode() {
+    let dir = "rosbag2/joint_mcap";
+    let mut tree = DatasetTree::new();
+    for name in ["metadata.yaml", "joint_mcap.mcap"] {
+        tree.insert(&format!("{dir}/{name}"), Arc::new(source(&format!("{dir}/{name}")))).unwrap();
+    }
+    let recording = pollster::block_on(open_recording(&tree)).unwrap();
+    assert_eq!(recording.formats, vec![RecordingFormat::Rosbag2Mcap]);
+    let counts: Vec<(&str, u64)> = recording.streams.iter().map(|s| (s.name.as_str(), s.messages)).collect();
+    assert_eq!(counts, [("/camera/image_raw", 10), ("/joint_states", 100)]);
+    // The same MCAP beside a metadata.yaml that does not list it is a plain MCAP.
+    let mut unlisted = DatasetTree::new();
+    unlisted.insert("metadata.yaml", Arc::new(source("rosbag2/joint_image/metadata.yaml"))).unwrap();
+    unlisted.insert("other.mcap", Arc::new(source(&format!("{dir}/joint_mcap.mcap")))).unwrap();
+    let plain = pollster::block_on(open_recording(&unlisted)).unwrap();
+    assert_eq!(plain.formats, vec![RecordingFormat::Mcap]);
+
+    let src = source(&format!("{dir}/joint_mcap.mcap"));
+    let summary = pollster::block_on(mcap::read_mcap_summary(&src)).unwrap();
+    let channel = summary.channels.iter().find(|c| c.topic == "/joint_states").unwrap();
+    let messages = pollster::block_on(mcap::read_mcap_messages(&src, &summary, Some(&[channel.id]))).unwrap();
+    let series = decode_stream(channel, &messages).unwrap();
+    assert_joint_states(&series, ["shoulder", "elbow", "wrist"], |i| {
+        let x = i as f64 * 0.01;
+        [x.sin(), x.cos(), x]
+    });
+    assert_eq!(series.header_times_ns.len(), 100, "header stamps kept beside the fields");
+}
+
+#[test]
+fn streams_in_several_episodes_have_no_span_and_so_no_rate() {
+    let mut tree = DatasetTree::new();
+    for path in ["rosbag1/lz4.bag", "rosbag1/bz2.bag"] {
+        tree.insert(path, Arc::new(source(path))).unwrap();
+    }
+    let recording = pollster::block_on(open_recording(&tree)).unwrap();
+    for stream in &recording.streams {
+        assert_eq!((stream.first_time_ns, stream.rate_hz()), (None, None), "{}", stream.name);
+    }
+}

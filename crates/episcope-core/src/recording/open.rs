@@ -105,7 +105,7 @@ pub async fn open_recording(tree: &DatasetTree) -> Result<Recording, RecordingEr
             ".mcap" => {
                 let s = mcap::read_mcap_summary(source).await.map_err(|e| open_err(e.to_string()))?;
                 let span = (s.start_time_ns, s.end_time_ns);
-                let format = if tree.contains(&sibling(&file.path, "metadata.yaml")) {
+                let format = if listed_in_rosbag2_metadata(tree, &file.path).await {
                     RecordingFormat::Rosbag2Mcap
                 } else {
                     RecordingFormat::Mcap
@@ -144,6 +144,7 @@ pub async fn open_recording(tree: &DatasetTree) -> Result<Recording, RecordingEr
         }
     }
     let mut by_name: BTreeMap<String, StreamInfo> = BTreeMap::new();
+    let mut episodes_of: BTreeMap<String, usize> = BTreeMap::new();
     let mut formats = Vec::new();
     for episode in &episodes {
         if !formats.contains(&episode.format) {
@@ -162,6 +163,14 @@ pub async fn open_recording(tree: &DatasetTree) -> Result<Recording, RecordingEr
             entry.messages += stream.messages;
             entry.first_time_ns = min_opt(entry.first_time_ns, stream.first_time_ns);
             entry.last_time_ns = entry.last_time_ns.max(stream.last_time_ns);
+            *episodes_of.entry(entry.name.clone()).or_default() += 1;
+        }
+    }
+    // A span across episodes (recorded at different times, or each from zero) gives no rate.
+    for (name, count) in episodes_of {
+        if let Some(stream) = by_name.get_mut(&name).filter(|_| count > 1) {
+            stream.first_time_ns = None;
+            stream.last_time_ns = None;
         }
     }
     Ok(Recording { formats, streams: by_name.into_values().collect(), episodes })
@@ -184,6 +193,15 @@ fn strip_demo(name: &str) -> String {
         }
     }
     name.to_string()
+}
+
+/// Whether a `metadata.yaml` beside `path` is a rosbag2 bag's and lists the file.
+async fn listed_in_rosbag2_metadata(tree: &DatasetTree, path: &str) -> bool {
+    const MAX_METADATA_BYTES: u64 = 4 << 20;
+    let Ok(text) = tree.read_all(&sibling(path, "metadata.yaml"), MAX_METADATA_BYTES).await else { return false };
+    let Ok(metadata) = rosbag2::parse_metadata(&String::from_utf8_lossy(&text)) else { return false };
+    let file_name = path.rsplit('/').next().unwrap_or(path);
+    metadata.relative_file_paths.iter().any(|p| p.rsplit('/').next() == Some(file_name))
 }
 
 fn sibling(path: &str, name: &str) -> String {

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{Read, SeekFrom};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use bytes::Bytes;
 use mcap::sans_io::summary_reader::{SummaryReadEvent, SummaryReader, SummaryReaderOptions};
@@ -71,23 +72,46 @@ pub async fn read_mcap_summary(source: &dyn ByteSource) -> Result<McapSummary, M
         SummaryReaderOptions::default().with_file_size(size).with_record_length_limit(MAX_RECORD_BYTES as usize);
     let mut reader = SummaryReader::new_with_options(options);
     let mut pos = 0u64;
-    while let Some(event) = reader.next_event() {
+    // The reader asks for a record at a time; serve those from read-ahead blocks so the summary
+    // of a large file is a few requests (each costs a round trip in the browser), not one per record.
+    let mut ahead = ReadAhead::default();
+    loop {
+        // The `mcap` crate's record parser panics on some malformed records (an attachment shorter
+        // than its header, mcap 0.26 `read.rs:176`, found by fuzzing): contained where panics unwind.
+        let event = match catch_unwind(AssertUnwindSafe(|| reader.next_event())) {
+            Ok(Some(event)) => event,
+            Ok(None) => break,
+            Err(_) => {
+                return Err(McapError::Summary { reason: "a malformed record in the summary section".into() });
+            }
+        };
         match event.map_err(|e| McapError::Summary { reason: e.to_string() })? {
             SummaryReadEvent::ReadRequest(need) => {
-                let end = pos.saturating_add(need as u64).min(size);
-                let bytes = source.read_range(pos..end).await?;
+                let end = pos.saturating_add(need as u64);
+                if end > size {
+                    // A record the summary points at runs past the end of the file; asking again
+                    // would return nothing forever.
+                    return Err(McapError::Summary {
+                        reason: format!("a summary record at byte {pos} needs {need} bytes past the end of the file"),
+                    });
+                }
+                let bytes = ahead.read(source, pos..end).await?;
                 let buf = reader.insert(bytes.len());
                 buf.copy_from_slice(&bytes);
                 reader.notify_read(bytes.len());
                 pos = end;
             }
             SummaryReadEvent::SeekRequest(to) => {
-                pos = match to {
-                    SeekFrom::Start(p) => p,
-                    SeekFrom::End(d) => size.saturating_add_signed(d),
-                    SeekFrom::Current(d) => pos.saturating_add_signed(d),
-                }
-                .min(size);
+                let target = match to {
+                    SeekFrom::Start(p) => Some(p),
+                    SeekFrom::End(d) => size.checked_add_signed(d),
+                    SeekFrom::Current(d) => pos.checked_add_signed(d),
+                };
+                // An offset (from the footer or a summary offset record) outside the file: seeking
+                // to the end instead would make the reader ask again forever.
+                pos = target.filter(|&p| p <= size).ok_or_else(|| McapError::Summary {
+                    reason: format!("an offset in the summary points outside the file ({to:?}, {size} bytes)"),
+                })?;
                 reader.notify_seeked(pos);
             }
         }
@@ -167,6 +191,32 @@ pub async fn read_mcap_messages(
     }
     messages.sort_by_key(|m| m.log_time_ns);
     Ok(messages)
+}
+
+/// Bytes fetched ahead of the summary reader's requests.
+#[derive(Default)]
+struct ReadAhead {
+    start: u64,
+    bytes: Bytes,
+}
+
+impl ReadAhead {
+    /// Read-ahead block; a request larger than this is fetched as it is.
+    const BLOCK_BYTES: u64 = 256 * 1024;
+
+    async fn read(&mut self, source: &dyn ByteSource, range: std::ops::Range<u64>) -> Result<Bytes, McapError> {
+        let held = self.start..self.start + self.bytes.len() as u64;
+        if range.start < held.start || range.end > held.end {
+            let end = range.end.max(range.start.saturating_add(Self::BLOCK_BYTES)).min(source.size());
+            self.bytes = source.read_range(range.start..end).await?;
+            self.start = range.start;
+            if (self.bytes.len() as u64) < range.end - range.start {
+                return Err(McapError::Summary { reason: "the source returned fewer bytes than asked".into() });
+            }
+        }
+        let from = (range.start - self.start) as usize;
+        Ok(self.bytes.slice(from..from + (range.end - range.start) as usize))
+    }
 }
 
 struct RecordSink<'a> {
