@@ -430,6 +430,20 @@ pub fn in_contained_decoder() -> bool {
     CONTAINED_DEPTH.with(|depth| depth.get() > 0)
 }
 
+/// Marks this thread as running a third-party decoder under `catch_unwind` until the guard drops
+/// (also used by `formats::mcap` around the `mcap` crate's summary reader), so that
+/// [`in_contained_decoder`] is true for the panic hook.
+pub(crate) fn contained_scope() -> impl Drop {
+    struct Depth;
+    impl Drop for Depth {
+        fn drop(&mut self) {
+            CONTAINED_DEPTH.with(|depth| depth.set(depth.get().saturating_sub(1)));
+        }
+    }
+    CONTAINED_DEPTH.with(|depth| depth.set(depth.get() + 1));
+    Depth
+}
+
 /// Runs the third-party parquet decoder on untrusted bytes, turning a panic into an error.
 ///
 /// The `parquet` crate still panics on some malformed input (for example an RLE run header that is a
@@ -441,14 +455,7 @@ fn contain<T>(
     error: impl Fn(String) -> ParquetReadError,
     decode: impl FnOnce() -> Result<T, ParquetReadError>,
 ) -> Result<T, ParquetReadError> {
-    struct Depth;
-    impl Drop for Depth {
-        fn drop(&mut self) {
-            CONTAINED_DEPTH.with(|depth| depth.set(depth.get().saturating_sub(1)));
-        }
-    }
-    CONTAINED_DEPTH.with(|depth| depth.set(depth.get() + 1));
-    let _depth = Depth;
+    let _depth = contained_scope();
     catch_unwind(AssertUnwindSafe(decode)).unwrap_or_else(|payload| {
         let message = payload
             .downcast_ref::<&str>()

@@ -78,7 +78,10 @@ pub async fn read_mcap_summary(source: &dyn ByteSource) -> Result<McapSummary, M
     loop {
         // The `mcap` crate's record parser panics on some malformed records (an attachment shorter
         // than its header, mcap 0.26 `read.rs:176`, found by fuzzing): contained where panics unwind.
-        let event = match catch_unwind(AssertUnwindSafe(|| reader.next_event())) {
+        let guard = crate::parquet_io::contained_scope();
+        let next = catch_unwind(AssertUnwindSafe(|| reader.next_event()));
+        drop(guard);
+        let event = match next {
             Ok(Some(event)) => event,
             Ok(None) => break,
             Err(_) => {
