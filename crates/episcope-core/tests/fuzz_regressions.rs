@@ -156,3 +156,17 @@ fn mcap_attachment_shorter_than_its_header_is_an_error_not_a_panic() {
     let err = pollster::block_on(mcap::read_mcap_summary(&source)).unwrap_err().to_string();
     assert!(err.contains("malformed record"), "{err}");
 }
+
+/// `hdf5_reader` (2026-12-04, 22:19): a dataset of zero rows whose other dimensions multiply to a
+/// huge row width; naming every column allocated without bound (out of memory). Now an error.
+#[test]
+fn hdf5_dataset_with_zero_rows_and_a_huge_width_is_an_error_not_an_allocation() {
+    use episcope_core::formats::hdf5;
+    let source = MemorySource::new(input("hdf5-zero-rows-huge-width.hdf5"));
+    let file = pollster::block_on(hdf5::open_hdf5(&source)).expect("the structure opens");
+    let summary = file.summary().expect("summary");
+    for stream in &summary.streams {
+        // Every dataset either reads or is refused; none allocates per declared column.
+        let _ = file.dataset(&stream.name);
+    }
+}

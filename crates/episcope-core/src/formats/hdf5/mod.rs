@@ -448,7 +448,15 @@ fn numeric_field(path: &str, ds: &Dataset, e: &DatasetEntry) -> Result<Option<Nu
             reason: format!("dataset {path:?} decoded to {} values, expected {values_len}", values.len()),
         });
     }
-    let width = width as usize; // <= MAX_READ_BYTES / 8
+    // At most MAX_READ_BYTES / 8.
+    let width = width as usize;
+    // Rows × width values were read, so a wide row has its values; a dataset of zero rows may
+    // still declare a huge width (found by fuzzing: one name per column would exhaust memory).
+    if width > values.len().max(MAX_SERIES_WIDTH as usize) {
+        return Err(Hdf5Error::Invalid {
+            reason: format!("dataset {path:?} has no rows but declares {width} values per row"),
+        });
+    }
     let leaf = path.rsplit('/').next().unwrap_or(path);
     let dimension_names =
         if e.shape.len() <= 1 { vec![leaf.to_string()] } else { (0..width).map(|i| format!("{leaf}[{i}]")).collect() };
