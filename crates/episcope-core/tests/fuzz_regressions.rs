@@ -170,3 +170,13 @@ fn hdf5_dataset_with_zero_rows_and_a_huge_width_is_an_error_not_an_allocation() 
         let _ = file.dataset(&stream.name);
     }
 }
+
+/// `mcap_reader` (2026-12-04, 22:19, contained): a summary section on which the `mcap` crate's
+/// reader panics at `sans_io/linear_reader.rs:745`. Contained: a summary error.
+#[test]
+fn mcap_linear_reader_panic_is_a_summary_error() {
+    use episcope_core::formats::mcap;
+    let source = MemorySource::new(input("mcap-summary-linear-reader-panic.mcap"));
+    let err = pollster::block_on(mcap::read_mcap_summary(&source)).unwrap_err().to_string();
+    assert!(err.contains("malformed record"), "{err}");
+}
