@@ -205,6 +205,24 @@ fn failed(request_id: u32, message: String) -> Response {
     Response::Failed { request_id, message, path }
 }
 
+/// Posts a core operation's progress for `request_id` (stage prefixed), with the bytes read so far
+/// from `tree`.
+pub(crate) fn progress_poster<'a>(
+    request_id: u32,
+    stage_prefix: &'a str,
+    tree: &'a DatasetTree,
+) -> impl FnMut(episcope_core::lerobot::Progress) + 'a {
+    move |p| {
+        post(&Response::Progress {
+            request_id,
+            stage: format!("{stage_prefix}{}", p.stage),
+            done: p.done,
+            total: p.total,
+            bytes_read: tree.io().bytes_read(),
+        })
+    }
+}
+
 async fn open(request_id: u32, name: String, tree: DatasetTree, started_ms: f64) {
     let tree = tree.rooted_at_dataset();
     OPEN_RECORDING.with(|open| *open.borrow_mut() = None);
@@ -239,15 +257,7 @@ async fn open(request_id: u32, name: String, tree: DatasetTree, started_ms: f64)
         return;
     }
     let counter_tree = tree.clone();
-    let mut progress = |p: episcope_core::lerobot::Progress| {
-        post(&Response::Progress {
-            request_id,
-            stage: p.stage,
-            done: p.done,
-            total: p.total,
-            bytes_read: counter_tree.io().bytes_read(),
-        })
-    };
+    let mut progress = progress_poster(request_id, "", &counter_tree);
     match open_dataset(&tree, &mut progress).await {
         Ok(dataset) => {
             let overview = Overview::new(&name, &dataset, &tree);
@@ -302,16 +312,7 @@ async fn handle(request: Request, files: js_sys::Array, started_ms: f64) {
         Request::Check { .. } if OPEN_RECORDING.with(|open| open.borrow().is_some()) => {
             let Some((name, tree)) = OPEN_RECORDING.with(|open| open.borrow().clone()) else { return };
             let options = episcope_core::check::CheckOptions { skip_hashes: false, ..Default::default() };
-            let counter_tree = tree.clone();
-            let mut progress = |p: episcope_core::lerobot::Progress| {
-                post(&Response::Progress {
-                    request_id,
-                    stage: p.stage,
-                    done: p.done,
-                    total: p.total,
-                    bytes_read: counter_tree.io().bytes_read(),
-                })
-            };
+            let mut progress = progress_poster(request_id, "check ", &tree);
             let report = episcope_core::check::check_recording(&tree, &name, &options, &mut progress).await;
             post(&Response::Checked { request_id, report: Box::new(report) });
         }

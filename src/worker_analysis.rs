@@ -62,16 +62,7 @@ fn with_computed<T>(open: &Rc<OpenDataset>, change: impl FnOnce(&mut Computed) -
 /// Runs the checker over the open dataset with progress for `request_id`, and remembers its report
 /// (for `BuildReport`). `Check` and `BuildReport` both run it through here.
 pub(super) async fn run_check(open: &Rc<OpenDataset>, request_id: u32) -> Report {
-    let tree = open.tree.clone();
-    let mut progress = |p: episcope_core::lerobot::Progress| {
-        post(&Response::Progress {
-            request_id,
-            stage: format!("check {}", p.stage),
-            done: p.done,
-            total: p.total,
-            bytes_read: tree.io().bytes_read(),
-        })
-    };
+    let mut progress = super::progress_poster(request_id, "check ", &open.tree);
     let report = check_dataset(&open.tree, &open.name, &CheckOptions::default(), &mut progress).await;
     with_computed(open, |computed| computed.check = Some(report.clone()));
     report

@@ -8,7 +8,7 @@ use super::finding::{Findings, Location};
 use super::report::{DatasetIdentity, Report, Summary, Tool, REPORT_VERSION};
 use super::rules::{Family, RULES};
 use crate::lerobot::Progress;
-use crate::recording::read::{episode_file, read_episode, EpisodeStream};
+use crate::recording::read::{episode_file, read_file_episodes, EpisodeStream};
 use crate::recording::{open_recording, recording_files, RecordingEpisode, RecordingError, StreamKind};
 use crate::tree::DatasetTree;
 
@@ -76,15 +76,20 @@ pub async fn check_recording(
                 continue;
             }
         };
-        for mut episode in recording.episodes {
+        let mut episodes = recording.episodes;
+        for episode in &mut episodes {
             episode.index = index as usize;
             index += 1;
             identity.episodes += 1;
             identity.frames += episode.frames;
-            match read_episode(&single, &episode).await {
-                Ok(streams) => check_episode(&episode, &streams, &mut findings),
-                Err(error) => unreadable(path, &error, &mut findings),
+        }
+        match read_file_episodes(&single, &episodes).await {
+            Ok(read) => {
+                for (episode, streams) in episodes.iter().zip(&read) {
+                    check_episode(episode, streams, &mut findings);
+                }
             }
+            Err(error) => unreadable(path, &error, &mut findings),
         }
     }
     if files.is_empty() {

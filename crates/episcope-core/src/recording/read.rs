@@ -36,8 +36,22 @@ pub async fn read_episode(
     tree: &DatasetTree,
     episode: &RecordingEpisode,
 ) -> Result<Vec<EpisodeStream>, RecordingError> {
-    let (path, demo) = episode_file(episode);
+    let mut read = read_file_episodes(tree, std::slice::from_ref(episode)).await?;
+    Ok(read.pop().unwrap_or_default())
+}
+
+/// [`read_episode`] for several episodes of one file (robomimic demos), opening the file once.
+/// `episodes` must all name the same file; the result has one entry per episode, in order.
+pub async fn read_file_episodes(
+    tree: &DatasetTree,
+    episodes: &[RecordingEpisode],
+) -> Result<Vec<Vec<EpisodeStream>>, RecordingError> {
+    let Some(first) = episodes.first() else { return Ok(Vec::new()) };
+    let (path, _) = episode_file(first);
     let open_err = |reason: String| RecordingError::Open { reason, path: path.to_string() };
+    if let Some(other) = episodes.iter().find(|e| episode_file(e).0 != path) {
+        return Err(open_err(format!("read together with {}, another file", other.name)));
+    }
     let file = tree.get(path).ok_or_else(|| open_err("the file is not in the opened folder".into()))?;
     let source = file.source.as_ref();
     let lower = path.to_ascii_lowercase();
@@ -54,9 +68,17 @@ pub async fn read_episode(
         let messages = rosbag1::read_messages(source, &summary, None).await.map_err(|e| open_err(e.to_string()))?;
         (summary.channels, messages)
     } else {
-        return read_hdf5_episode(source, episode, demo).await.map_err(|e| open_err(e.to_string()));
+        // HDF5 is read whole into memory (not lazily yet): once for all of its demos.
+        let file = hdf5::open_hdf5(source).await.map_err(|e| open_err(e.to_string()))?;
+        let mut out = Vec::with_capacity(episodes.len());
+        for episode in episodes {
+            let demo = episode_file(episode).1;
+            out.push(read_hdf5_episode(&file, episode, demo).map_err(|e| open_err(e.to_string()))?);
+        }
+        return Ok(out);
     };
-    Ok(ros_streams(episode, &channels, messages))
+    // A ROS container is one episode.
+    Ok(vec![ros_streams(first, &channels, messages)])
 }
 
 fn ros_streams(episode: &RecordingEpisode, channels: &[RawChannel], messages: Vec<RawMessage>) -> Vec<EpisodeStream> {
@@ -90,12 +112,11 @@ fn ros_streams(episode: &RecordingEpisode, channels: &[RawChannel], messages: Ve
         .collect()
 }
 
-async fn read_hdf5_episode(
-    source: &dyn crate::source::ByteSource,
+fn read_hdf5_episode(
+    file: &hdf5::Hdf5File,
     episode: &RecordingEpisode,
     demo: Option<&str>,
 ) -> Result<Vec<EpisodeStream>, hdf5::Hdf5Error> {
-    let file = hdf5::open_hdf5(source).await?;
     let summary = file.summary()?;
     let mut out = Vec::new();
     if summary.episodes.is_empty() {
