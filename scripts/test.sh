@@ -32,6 +32,12 @@ for script in tests/recordings/make_*.py; do
     exit 1
   fi
 done
+# The public recordings are committed as found; their expected values come from independent readers.
+"$EPISCOPE_PY" tests/recordings/describe_public.py "$fixtures/public-expected.json"
+if ! diff "$fixtures/public-expected.json" crates/episcope-core/tests/fixtures/recordings/public/expected.json; then
+  printf 'error: tests/recordings/describe_public.py describes the public recordings differently from the committed expected.json\n' >&2
+  exit 1
+fi
 export EPISCOPE_RECORDING_FIXTURES="$fixtures"
 step "cargo test (unit, CLI, end-to-end in headless Chromium)"
 log="$(mktemp)"

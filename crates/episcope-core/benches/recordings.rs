@@ -11,7 +11,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use episcope_core::formats::mcap;
-use episcope_core::formats::ros_msg::{decode_message, decode_stream, parse_schema};
+use episcope_core::formats::ros_msg::{decode_message, decode_stream, parse_schema, LeafSink, MessageDecoder};
 use episcope_core::recording::{RawChannel, RawMessage};
 use episcope_core::source::{CountingSource, IoCounter, NativeFileSource};
 use pollster::block_on;
@@ -97,6 +97,29 @@ fn decoding(c: &mut Criterion) {
             for m in &messages {
                 black_box(decode_message(&schema, &m.data).unwrap());
             }
+        })
+    });
+    // The walk alone, into a sink that only counts: what the decoder costs without the columns.
+    struct CountingSink(usize);
+    impl LeafSink for CountingSink {
+        fn numbers(&mut self, _: &str, values: &[f64]) {
+            self.0 += values.len();
+        }
+        fn string(&mut self, _: &str, _: usize, _: &str) {
+            self.0 += 1;
+        }
+        fn bytes(&mut self, _: &str, value: &[u8]) {
+            self.0 += value.len();
+        }
+    }
+    group.bench_function("decode_walk_100k_7_joints", |b| {
+        let mut decoder = MessageDecoder::default();
+        b.iter(|| {
+            let mut sink = CountingSink(0);
+            for m in &messages {
+                decoder.decode(&schema, &m.data, &mut sink).unwrap();
+            }
+            black_box(sink.0)
         })
     });
     group.finish();

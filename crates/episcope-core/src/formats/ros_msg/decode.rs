@@ -1,7 +1,9 @@
 //! Decodes one serialised ROS message (ROS 2 CDR or ROS 1) into numeric fields, strings and byte
 //! blobs, driven by a parsed [`MessageSchema`]; bounded against hostile schemas and payloads.
 
-use super::schema::{Arity, FieldType, MessageSchema, Primitive};
+use std::fmt::Write;
+
+use super::schema::{Arity, Field, FieldType, MessageSchema, Primitive};
 
 pub const MAX_DEPTH: usize = 32;
 /// Elements one message may decode (sequences included): a lying length stops here.
@@ -53,6 +55,7 @@ struct Cursor<'a> {
 }
 
 impl Cursor<'_> {
+    #[inline]
     fn align(&mut self, size: usize) {
         if self.cdr && size > 1 {
             let rel = self.pos - self.origin;
@@ -60,6 +63,7 @@ impl Cursor<'_> {
         }
     }
 
+    #[inline]
     fn take(&mut self, n: usize, field: &str) -> Result<&[u8], DecodeError> {
         let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len()).ok_or_else(|| DecodeError::Truncated {
             field: field.to_string(),
@@ -72,6 +76,7 @@ impl Cursor<'_> {
         Ok(slice)
     }
 
+    #[inline]
     fn u32(&mut self, field: &str) -> Result<u32, DecodeError> {
         self.align(4);
         let b = self.take(4, field)?;
@@ -79,6 +84,7 @@ impl Cursor<'_> {
         Ok(if self.little_endian { u32::from_le_bytes(a) } else { u32::from_be_bytes(a) })
     }
 
+    #[inline]
     fn count(&mut self, field: &str, min_element_bytes: usize) -> Result<usize, DecodeError> {
         let count = self.u32(field)? as u64;
         let remaining = (self.bytes.len() - self.pos.min(self.bytes.len())) as u64;
@@ -90,173 +96,256 @@ impl Cursor<'_> {
         Ok(count as usize)
     }
 
-    fn number(&mut self, p: Primitive, field: &str) -> Result<f64, DecodeError> {
-        let size = match p {
-            Primitive::Time | Primitive::Duration => 4,
-            other => other.size(),
-        };
-        self.align(size);
-        let le = self.little_endian;
-        let b = self.take(size, field)?;
-        macro_rules! get {
-            ($t:ty, $n:literal) => {{
-                let mut a = [0u8; $n];
-                a.copy_from_slice(b);
-                if le {
-                    <$t>::from_le_bytes(a)
-                } else {
-                    <$t>::from_be_bytes(a)
-                }
-            }};
-        }
-        Ok(match p {
-            Primitive::Bool | Primitive::UInt8 => b[0] as f64,
-            Primitive::Int8 => b[0] as i8 as f64,
-            Primitive::Int16 => get!(i16, 2) as f64,
-            Primitive::UInt16 => get!(u16, 2) as f64,
-            Primitive::Int32 => get!(i32, 4) as f64,
-            Primitive::UInt32 => get!(u32, 4) as f64,
-            Primitive::Int64 => get!(i64, 8) as f64,
-            Primitive::UInt64 => get!(u64, 8) as f64,
-            Primitive::Float32 => get!(f32, 4) as f64,
-            Primitive::Float64 => get!(f64, 8),
+    /// Reads `count` values of `p` (one when `count` is None) into `out` (cleared first). Arrays
+    /// of primitives are contiguous after one alignment, so they convert in one pass.
+    fn numbers(&mut self, p: Primitive, count: usize, field: &str, out: &mut Vec<f64>) -> Result<(), DecodeError> {
+        out.clear();
+        let (size, align) = match p {
+            Primitive::Time | Primitive::Duration => (8, 4),
             Primitive::String => return Err(DecodeError::BadString { field: field.to_string() }),
-            Primitive::Time => {
-                let secs = get!(u32, 4) as f64;
-                let b = self.take(4, field)?;
-                let nsecs = if le {
-                    u32::from_le_bytes([b[0], b[1], b[2], b[3]])
-                } else {
-                    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
-                };
-                secs + nsecs as f64 * 1e-9
+            other => (other.size(), other.size()),
+        };
+        if count == 0 {
+            return Ok(());
+        }
+        self.align(align);
+        let total = count
+            .checked_mul(size)
+            .ok_or_else(|| DecodeError::LyingLength { field: field.to_string(), count: count as u64 })?;
+        let le = self.little_endian;
+        let b = self.take(total, field)?;
+        out.reserve(count);
+        macro_rules! conv {
+            ($t:ty, $n:literal) => {
+                out.extend(b.chunks_exact($n).map(|c| {
+                    let mut a = [0u8; $n];
+                    a.copy_from_slice(c);
+                    (if le { <$t>::from_le_bytes(a) } else { <$t>::from_be_bytes(a) }) as f64
+                }))
+            };
+        }
+        match p {
+            Primitive::Bool | Primitive::UInt8 => out.extend(b.iter().map(|&v| v as f64)),
+            Primitive::Int8 => out.extend(b.iter().map(|&v| v as i8 as f64)),
+            Primitive::Int16 => conv!(i16, 2),
+            Primitive::UInt16 => conv!(u16, 2),
+            Primitive::Int32 => conv!(i32, 4),
+            Primitive::UInt32 => conv!(u32, 4),
+            Primitive::Int64 => conv!(i64, 8),
+            Primitive::UInt64 => conv!(u64, 8),
+            Primitive::Float32 => conv!(f32, 4),
+            Primitive::Float64 => conv!(f64, 8),
+            Primitive::Time | Primitive::Duration => {
+                let signed = p == Primitive::Duration;
+                out.extend(b.chunks_exact(8).map(|c| {
+                    let word = |w: &[u8]| {
+                        let a = [w[0], w[1], w[2], w[3]];
+                        if le {
+                            u32::from_le_bytes(a)
+                        } else {
+                            u32::from_be_bytes(a)
+                        }
+                    };
+                    let (secs, nsecs) = (word(&c[..4]), word(&c[4..]));
+                    if signed {
+                        secs as i32 as f64 + nsecs as i32 as f64 * 1e-9
+                    } else {
+                        secs as f64 + nsecs as f64 * 1e-9
+                    }
+                }))
             }
-            Primitive::Duration => {
-                let secs = get!(i32, 4) as f64;
-                let b = self.take(4, field)?;
-                let nsecs = if le {
-                    i32::from_le_bytes([b[0], b[1], b[2], b[3]])
-                } else {
-                    i32::from_be_bytes([b[0], b[1], b[2], b[3]])
-                };
-                secs + nsecs as f64 * 1e-9
-            }
-        })
+            Primitive::String => {}
+        }
+        Ok(())
     }
 
-    fn string(&mut self, field: &str) -> Result<String, DecodeError> {
+    /// One string, borrowed from the message.
+    #[inline]
+    fn str(&mut self, field: &str) -> Result<&str, DecodeError> {
         let len = self.count(field, 1)?;
         let cdr = self.cdr;
         let b = self.take(len, field)?;
         // CDR strings carry their terminating NUL; ROS 1 strings do not.
         let b = if cdr { b.strip_suffix(&[0]).unwrap_or(b) } else { b };
-        String::from_utf8(b.to_vec()).map_err(|_| DecodeError::BadString { field: field.to_string() })
+        std::str::from_utf8(b).map_err(|_| DecodeError::BadString { field: field.to_string() })
+    }
+}
+
+/// Receives a message's leaves as they are decoded, by path (`position`, `pose.position.x`,
+/// `transforms[0].transform.translation.x`). Nothing is allocated per leaf by the decoder.
+pub trait LeafSink {
+    /// A numeric leaf: one value, or a fixed/variable array of them.
+    fn numbers(&mut self, path: &str, values: &[f64]);
+    /// A string leaf (`index` counts the elements of a string array; a lone string is 0).
+    fn string(&mut self, path: &str, index: usize, value: &str);
+    /// A `uint8[]`/`byte[]` sequence or a large fixed byte array (image data, compressed frames).
+    fn bytes(&mut self, path: &str, value: &[u8]);
+}
+
+/// Collects leaves into a [`Decoded`].
+impl LeafSink for Decoded {
+    fn numbers(&mut self, path: &str, values: &[f64]) {
+        self.leaves.push((path.to_string(), Leaf::Numbers(values.to_vec())));
+    }
+
+    fn string(&mut self, path: &str, index: usize, value: &str) {
+        match self.leaves.last_mut() {
+            Some((last, Leaf::Strings(strings))) if index > 0 && last == path => strings.push(value.to_string()),
+            _ => self.leaves.push((path.to_string(), Leaf::Strings(vec![value.to_string()]))),
+        }
+    }
+
+    fn bytes(&mut self, path: &str, value: &[u8]) {
+        self.leaves.push((path.to_string(), Leaf::Bytes(value.to_vec())));
     }
 }
 
 /// Decodes `bytes` as a message of the schema's root type.
 pub fn decode_message(schema: &MessageSchema, bytes: &[u8]) -> Result<Decoded, DecodeError> {
-    let mut cursor = if schema.ros1 {
-        Cursor { bytes, pos: 0, origin: 0, little_endian: true, cdr: false, elements: 0 }
-    } else {
-        if bytes.len() < 4 {
-            return Err(DecodeError::Truncated {
-                field: "(encapsulation)".into(),
-                offset: 0,
-                needed: 4,
-                len: bytes.len(),
-            });
-        }
-        let kind = u16::from_be_bytes([bytes[0], bytes[1]]);
-        let little_endian = match kind {
-            0x0001 | 0x0003 | 0x0007 | 0x0009 | 0x000b => true,
-            0x0000 | 0x0002 | 0x0006 | 0x0008 | 0x000a => false,
-            other => return Err(DecodeError::BadEncapsulation { kind: other }),
-        };
-        Cursor { bytes, pos: 4, origin: 4, little_endian, cdr: true, elements: 0 }
-    };
     let mut out = Decoded::default();
-    decode_type(schema, &schema.root, "", &mut cursor, &mut out, 0)?;
+    let mut decoder = MessageDecoder::default();
+    decoder.decode(schema, bytes, &mut out)?;
     Ok(out)
 }
 
-fn join(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() {
-        name.to_string()
-    } else {
-        format!("{prefix}.{name}")
+/// Decodes messages into a [`LeafSink`], reusing its path and number buffers between messages.
+#[derive(Debug, Default)]
+pub struct MessageDecoder {
+    path: String,
+    scratch: Vec<f64>,
+}
+
+impl MessageDecoder {
+    /// Decodes `bytes` as a message of the schema's root type, leaf by leaf into `sink`. On an
+    /// error the sink may have seen a prefix of the message's leaves.
+    pub fn decode<S: LeafSink>(
+        &mut self,
+        schema: &MessageSchema,
+        bytes: &[u8],
+        sink: &mut S,
+    ) -> Result<(), DecodeError> {
+        let mut cursor = if schema.ros1 {
+            Cursor { bytes, pos: 0, origin: 0, little_endian: true, cdr: false, elements: 0 }
+        } else {
+            if bytes.len() < 4 {
+                return Err(DecodeError::Truncated {
+                    field: "(encapsulation)".into(),
+                    offset: 0,
+                    needed: 4,
+                    len: bytes.len(),
+                });
+            }
+            let kind = u16::from_be_bytes([bytes[0], bytes[1]]);
+            let little_endian = match kind {
+                0x0001 | 0x0003 | 0x0007 | 0x0009 | 0x000b => true,
+                0x0000 | 0x0002 | 0x0006 | 0x0008 | 0x000a => false,
+                other => return Err(DecodeError::BadEncapsulation { kind: other }),
+            };
+            Cursor { bytes, pos: 4, origin: 4, little_endian, cdr: true, elements: 0 }
+        };
+        self.path.clear();
+        let mut walk = Walk { schema, cursor: &mut cursor, sink, path: &mut self.path, scratch: &mut self.scratch };
+        walk.decode_type(&schema.root, 0)
     }
 }
 
-fn decode_type(
-    schema: &MessageSchema,
-    type_name: &str,
-    prefix: &str,
-    cursor: &mut Cursor<'_>,
-    out: &mut Decoded,
-    depth: usize,
-) -> Result<(), DecodeError> {
-    if depth > MAX_DEPTH {
-        return Err(DecodeError::TooDeep { max: MAX_DEPTH });
+struct Walk<'a, 'b, S> {
+    schema: &'a MessageSchema,
+    cursor: &'a mut Cursor<'b>,
+    sink: &'a mut S,
+    /// The current leaf's path; each level appends its part and truncates it back.
+    path: &'a mut String,
+    scratch: &'a mut Vec<f64>,
+}
+
+impl<S: LeafSink> Walk<'_, '_, S> {
+    fn push(&mut self, name: &str) -> usize {
+        let len = self.path.len();
+        if len > 0 {
+            self.path.push('.');
+        }
+        self.path.push_str(name);
+        len
     }
-    for field in schema.fields(type_name) {
-        let path = join(prefix, &field.name);
+
+    fn decode_type(&mut self, type_name: &str, depth: usize) -> Result<(), DecodeError> {
+        if depth > MAX_DEPTH {
+            return Err(DecodeError::TooDeep { max: MAX_DEPTH });
+        }
+        let schema = self.schema;
+        let fields = schema.fields(type_name);
+        if fields.is_empty() && self.cursor.cdr {
+            // A ROS 2 message without fields (std_msgs/Empty, one holding only constants) is one
+            // placeholder byte on the wire (rosidl's `structure_needs_at_least_one_member`).
+            self.cursor.take(1, self.path)?;
+            return Ok(());
+        }
+        for field in fields {
+            let saved = self.push(&field.name);
+            self.decode_field(field, depth)?;
+            self.path.truncate(saved);
+        }
+        Ok(())
+    }
+
+    fn decode_field(&mut self, field: &Field, depth: usize) -> Result<(), DecodeError> {
         match &field.field_type {
             FieldType::Primitive(p) => {
                 let count = match field.arity {
                     Arity::One => None,
                     Arity::Fixed(n) => Some(n),
-                    Arity::Sequence(_) => Some(cursor.count(&path, p.size().min(4))?),
+                    Arity::Sequence(_) => Some(self.cursor.count(self.path, p.size().min(4))?),
                 };
                 match (p, count) {
                     (Primitive::String, None) => {
-                        out.leaves.push((path.clone(), Leaf::Strings(vec![cursor.string(&path)?])))
+                        let value = self.cursor.str(self.path)?;
+                        self.sink.string(self.path, 0, value);
                     }
                     (Primitive::String, Some(n)) => {
-                        let mut strings = Vec::with_capacity(n.min(4096));
-                        for _ in 0..n {
-                            strings.push(cursor.string(&path)?);
+                        for index in 0..n {
+                            let value = self.cursor.str(self.path)?;
+                            self.sink.string(self.path, index, value);
                         }
-                        out.leaves.push((path, Leaf::Strings(strings)));
                     }
                     (Primitive::UInt8 | Primitive::Int8, Some(n))
                         if n > 64 || matches!(field.arity, Arity::Sequence(_)) =>
                     {
-                        out.leaves.push((path.clone(), Leaf::Bytes(cursor.take(n, &path)?.to_vec())));
+                        let value = self.cursor.take(n, self.path)?;
+                        self.sink.bytes(self.path, value);
                     }
-                    (_, None) => out.leaves.push((path.clone(), Leaf::Numbers(vec![cursor.number(*p, &path)?]))),
-                    (_, Some(n)) => {
-                        if n.saturating_mul(p.size()) > cursor.bytes.len() {
-                            return Err(DecodeError::LyingLength { field: path, count: n as u64 });
+                    (_, count) => {
+                        let n = count.unwrap_or(1);
+                        if count.is_some() && n.saturating_mul(p.size()) > self.cursor.bytes.len() {
+                            return Err(DecodeError::LyingLength { field: self.path.clone(), count: n as u64 });
                         }
-                        let mut values = Vec::with_capacity(n);
-                        for _ in 0..n {
-                            values.push(cursor.number(*p, &path)?);
-                        }
-                        out.leaves.push((path, Leaf::Numbers(values)));
+                        self.cursor.numbers(*p, n, self.path, self.scratch)?;
+                        self.sink.numbers(self.path, self.scratch);
                     }
                 }
             }
             FieldType::Message(inner) => match field.arity {
-                Arity::One => decode_type(schema, inner, &path, cursor, out, depth + 1)?,
-                Arity::Fixed(n) => {
-                    if n > cursor.bytes.len().max(1) {
-                        return Err(DecodeError::LyingLength { field: path, count: n as u64 });
-                    }
+                Arity::One => self.decode_type(inner, depth + 1)?,
+                arity => {
+                    let n = match arity {
+                        Arity::Fixed(n) => {
+                            if n > self.cursor.bytes.len().max(1) {
+                                return Err(DecodeError::LyingLength { field: self.path.clone(), count: n as u64 });
+                            }
+                            n
+                        }
+                        _ => self.cursor.count(self.path, 1)?,
+                    };
                     for i in 0..n {
-                        decode_type(schema, inner, &format!("{path}[{i}]"), cursor, out, depth + 1)?;
-                    }
-                }
-                Arity::Sequence(_) => {
-                    let n = cursor.count(&path, 1)?;
-                    for i in 0..n {
-                        decode_type(schema, inner, &format!("{path}[{i}]"), cursor, out, depth + 1)?;
+                        let saved = self.path.len();
+                        let _ = write!(self.path, "[{i}]");
+                        self.decode_type(inner, depth + 1)?;
+                        self.path.truncate(saved);
                     }
                 }
             },
         }
+        Ok(())
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -314,6 +403,21 @@ mod tests {
         let mut lying = bytes.clone();
         lying[24..28].copy_from_slice(&u32::MAX.to_le_bytes()); // the name count
         assert!(matches!(decode_message(&schema, &lying), Err(DecodeError::LyingLength { .. })));
+    }
+
+    #[test]
+    fn a_ros2_message_without_fields_is_one_placeholder_byte() {
+        let definition = "Empty[2] e\nint32 after\n===\nMSG: p/Empty\nint32 CONSTANT=5\n";
+        let schema = parse_schema("p/msg/T", "ros2msg", definition).unwrap();
+        let mut b = vec![0, 1, 0, 0, 0, 0];
+        b.extend([0u8; 2]); // align to 4
+        b.extend(7i32.to_le_bytes());
+        let decoded = decode_message(&schema, &b).unwrap();
+        assert_eq!(decoded.leaves, [("after".to_string(), Leaf::Numbers(vec![7.0]))]);
+        // ROS 1 has no placeholder.
+        let schema = parse_schema("p/T", "ros1msg", definition).unwrap();
+        let decoded = decode_message(&schema, &7i32.to_le_bytes()).unwrap();
+        assert_eq!(decoded.leaves, [("after".to_string(), Leaf::Numbers(vec![7.0]))]);
     }
 
     #[test]

@@ -6,6 +6,6 @@ pub mod decode;
 pub mod flatten;
 pub mod schema;
 
-pub use decode::{decode_message, DecodeError, Decoded, Leaf};
+pub use decode::{decode_message, DecodeError, Decoded, Leaf, LeafSink, MessageDecoder};
 pub use flatten::{decode_stream, StreamDecodeError};
 pub use schema::{parse_schema, MessageSchema, SchemaError};
