@@ -8,8 +8,7 @@
 #   CONTENDERS=ours/2-workers,parquet-wasm/wasm-only bench/run-peers.sh  (choose contenders)
 #   BUILD=0 bench/run-peers.sh                reuse the last build
 #
-# The wasm is built at opt-level 3 (the web app's release profile is opt-level "z"; the override is on the command
-# line so the workspace's profile is untouched), bound with wasm-bindgen --target web, optimised with wasm-opt -O3 and
+# The wasm is built with the parsing worker's profile (release-worker: opt-level 3, as the web app's worker), bound with wasm-bindgen --target web, optimised with wasm-opt -O3 and
 # staged with adapter.js/worker.js in target/peers-ours, which the harness serves as /ours/.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,11 +19,10 @@ WASM_OPT=${WASM_OPT:-$REPO/.tools/node_modules/.bin/wasm-opt}
 export PATH=$HOME/.cargo/bin:$PATH
 
 if [ "${BUILD:-1}" = 1 ]; then
-  (cd "$REPO" && cargo build --release --target wasm32-unknown-unknown -p episcope-bench-wasm \
-    --config 'profile.release.opt-level=3')
+  (cd "$REPO" && cargo build --profile release-worker --target wasm32-unknown-unknown -p episcope-bench-wasm)
   rm -rf "$STAGE/pkg" && mkdir -p "$STAGE/pkg"
   wasm-bindgen --target web --no-typescript --out-dir "$STAGE/pkg" \
-    "$REPO/target/wasm32-unknown-unknown/release/episcope_bench_wasm.wasm"
+    "$REPO/target/wasm32-unknown-unknown/release-worker/episcope_bench_wasm.wasm"
   "$WASM_OPT" -O3 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
     --enable-multivalue --enable-reference-types \
     "$STAGE/pkg/episcope_bench_wasm_bg.wasm" -o "$STAGE/pkg/episcope_bench_wasm_bg.wasm"

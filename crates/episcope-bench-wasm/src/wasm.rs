@@ -135,3 +135,32 @@ fn whole(file: &Uint8Array, task_name: &str) -> Result<String, JsError> {
     let summary = merge_partials(&task, &parts, INPUT_LABEL).map_err(js_error)?;
     serde_json::to_string(&summary).map_err(|e| malformed("summary", e))
 }
+
+/// Decodes a synthetic `messages`-message, `joints`-joint `JointState` stream (built in wasm memory
+/// first, not timed) `reps` times with `decode_stream`, the recording path the parsing worker runs:
+/// JSON `{"messages", "joints", "reps", "median_ms", "messages_per_sec"}` of the median rep.
+#[wasm_bindgen]
+pub fn joint_state_decode_rate(messages: u32, joints: u32, reps: u32) -> Result<String, JsError> {
+    use episcope_core::formats::ros_msg::decode_stream;
+    use episcope_core::synthetic_recording::joint_state_stream;
+    let (channel, stream) = joint_state_stream(messages as usize, joints as usize);
+    let mut times_ms = Vec::with_capacity(reps as usize);
+    for _ in 0..reps.max(1) {
+        let start = performance_now();
+        let series = decode_stream(&channel, &stream).map_err(|e| JsError::new(&e.to_string()))?;
+        times_ms.push(performance_now() - start);
+        if series.times_ns.len() != stream.len() {
+            return Err(JsError::new("decoded a different number of messages"));
+        }
+    }
+    times_ms.sort_by(f64::total_cmp);
+    let median_ms = times_ms[times_ms.len() / 2];
+    Ok(serde_json::json!({
+        "messages": messages,
+        "joints": joints,
+        "reps": times_ms.len(),
+        "median_ms": median_ms,
+        "messages_per_sec": messages as f64 / (median_ms / 1000.0),
+    })
+    .to_string())
+}

@@ -8,80 +8,18 @@
 use std::hint::black_box;
 use std::sync::Arc;
 
-use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use episcope_core::formats::mcap;
 use episcope_core::formats::ros_msg::{decode_message, decode_stream, parse_schema, LeafSink, MessageDecoder};
-use episcope_core::recording::{RawChannel, RawMessage};
 use episcope_core::source::{CountingSource, IoCounter, NativeFileSource};
+use episcope_core::synthetic_recording::{joint_state_stream, JOINT_STATE_DEFINITION};
 use pollster::block_on;
 
-const JOINT_STATE: &str = "std_msgs/Header header\nstring[] name\nfloat64[] position\nfloat64[] velocity\nfloat64[] effort\n\
-================================================================================\nMSG: std_msgs/Header\nbuiltin_interfaces/Time stamp\nstring frame_id\n\
-================================================================================\nMSG: builtin_interfaces/Time\nint32 sec\nuint32 nanosec\n";
-
-const JOINTS: [&str; 7] = ["joint1", "joint2", "joint3", "joint4", "joint5", "joint6", "joint7"];
+const JOINTS: usize = 7;
 const MESSAGES: usize = 100_000;
 
-/// CDR (little-endian) of a JointState, as rclcpp writes it: encapsulation header, then fields
-/// aligned to their size relative to the end of the header.
-fn joint_state_cdr(i: usize) -> Vec<u8> {
-    struct W(Vec<u8>);
-    impl W {
-        fn align(&mut self, n: usize) {
-            while !(self.0.len() - 4).is_multiple_of(n) {
-                self.0.push(0);
-            }
-        }
-        fn u32(&mut self, v: u32) {
-            self.align(4);
-            self.0.extend(v.to_le_bytes());
-        }
-        fn string(&mut self, s: &str) {
-            self.u32(s.len() as u32 + 1);
-            self.0.extend(s.as_bytes());
-            self.0.push(0);
-        }
-        fn f64s(&mut self, v: &[f64]) {
-            self.u32(v.len() as u32);
-            self.align(8);
-            for x in v {
-                self.0.extend(x.to_le_bytes());
-            }
-        }
-    }
-    let mut w = W(vec![0, 1, 0, 0]);
-    w.u32(1_700_000_000 + (i / 100) as u32);
-    w.u32((i % 100) as u32 * 10_000_000);
-    w.string("base_link");
-    w.u32(JOINTS.len() as u32);
-    for name in JOINTS {
-        w.string(name);
-    }
-    let t = i as f64 * 0.01;
-    w.f64s(&JOINTS.iter().enumerate().map(|(k, _)| (t + k as f64).sin()).collect::<Vec<_>>());
-    w.f64s(&JOINTS.iter().enumerate().map(|(k, _)| (t + k as f64).cos()).collect::<Vec<_>>());
-    w.f64s(&[0.1; 7]);
-    w.0
-}
-
 fn decoding(c: &mut Criterion) {
-    let channel = RawChannel {
-        id: 1,
-        topic: "/joint_states".into(),
-        message_type: "sensor_msgs/msg/JointState".into(),
-        message_encoding: "cdr".into(),
-        schema_encoding: "ros2msg".into(),
-        schema_text: JOINT_STATE.into(),
-    };
-    let messages: Vec<RawMessage> = (0..MESSAGES)
-        .map(|i| RawMessage {
-            channel_id: 1,
-            log_time_ns: 1_700_000_000_000_000_000 + i as u64 * 10_000_000,
-            publish_time_ns: 0,
-            data: Bytes::from(joint_state_cdr(i)),
-        })
-        .collect();
+    let (channel, messages) = joint_state_stream(MESSAGES, JOINTS);
     let series = decode_stream(&channel, &messages).expect("decodes");
     assert_eq!(series.times_ns.len(), MESSAGES);
     assert_eq!(series.fields[0].dimension_names[6], "joint7");
@@ -91,7 +29,7 @@ fn decoding(c: &mut Criterion) {
     group.bench_function("decode_stream_100k_7_joints", |b| {
         b.iter(|| black_box(decode_stream(&channel, black_box(&messages)).unwrap()))
     });
-    let schema = parse_schema("sensor_msgs/msg/JointState", "ros2msg", JOINT_STATE).unwrap();
+    let schema = parse_schema("sensor_msgs/msg/JointState", "ros2msg", JOINT_STATE_DEFINITION).unwrap();
     group.bench_function("decode_message_100k_7_joints", |b| {
         b.iter(|| {
             for m in &messages {
@@ -105,7 +43,7 @@ fn decoding(c: &mut Criterion) {
         fn numbers(&mut self, _: &str, values: &[f64]) {
             self.0 += values.len();
         }
-        fn string(&mut self, _: &str, _: usize, _: &str) {
+        fn string(&mut self, _: &str, _: usize, _: &[u8]) {
             self.0 += 1;
         }
         fn bytes(&mut self, _: &str, value: &[u8]) {

@@ -13,6 +13,8 @@ pub mod source;
 pub mod stats;
 #[cfg(feature = "synthetic")]
 pub mod synthetic;
+#[cfg(feature = "synthetic")]
+pub mod synthetic_recording;
 pub mod tree;
 
 pub use formats::lerobot;

@@ -19,8 +19,8 @@ pub enum DecodeError {
     LyingLength { field: String, count: u64 },
     #[error("type nesting deeper than {max}")]
     TooDeep { max: usize },
-    #[error("field {field}: string is not UTF-8")]
-    BadString { field: String },
+    #[error("field {field}: a string where numbers were expected")]
+    NotNumeric { field: String },
 }
 
 /// One decoded leaf, by its path inside the message (`position`, `pose.position.x`).
@@ -102,7 +102,7 @@ impl Cursor<'_> {
         out.clear();
         let (size, align) = match p {
             Primitive::Time | Primitive::Duration => (8, 4),
-            Primitive::String => return Err(DecodeError::BadString { field: field.to_string() }),
+            Primitive::String => return Err(DecodeError::NotNumeric { field: field.to_string() }),
             other => (other.size(), other.size()),
         };
         if count == 0 {
@@ -159,15 +159,17 @@ impl Cursor<'_> {
         Ok(())
     }
 
-    /// One string, borrowed from the message.
+    /// One string's bytes, borrowed from the message (without CDR's terminating NUL). Not checked
+    /// for UTF-8 here: most strings (joint names in every message) are never read, so the sink
+    /// that keeps one checks it.
     #[inline]
-    fn str(&mut self, field: &str) -> Result<&str, DecodeError> {
-        let len = self.count(field, 1)?;
+    fn str(&mut self, field: &str) -> Result<&[u8], DecodeError> {
+        // The length is bounded by the bytes left (take), so it needs no element budget.
+        let len = self.u32(field)? as usize;
         let cdr = self.cdr;
         let b = self.take(len, field)?;
         // CDR strings carry their terminating NUL; ROS 1 strings do not.
-        let b = if cdr { b.strip_suffix(&[0]).unwrap_or(b) } else { b };
-        std::str::from_utf8(b).map_err(|_| DecodeError::BadString { field: field.to_string() })
+        Ok(if cdr { b.strip_suffix(&[0]).unwrap_or(b) } else { b })
     }
 }
 
@@ -176,8 +178,9 @@ impl Cursor<'_> {
 pub trait LeafSink {
     /// A numeric leaf: one value, or a fixed/variable array of them.
     fn numbers(&mut self, path: &str, values: &[f64]);
-    /// A string leaf (`index` counts the elements of a string array; a lone string is 0).
-    fn string(&mut self, path: &str, index: usize, value: &str);
+    /// A string leaf's bytes, as stored: meant to be UTF-8 but not checked (`index` counts the
+    /// elements of a string array; a lone string is 0).
+    fn string(&mut self, path: &str, index: usize, value: &[u8]);
     /// A `uint8[]`/`byte[]` sequence or a large fixed byte array (image data, compressed frames).
     fn bytes(&mut self, path: &str, value: &[u8]);
 }
@@ -188,10 +191,12 @@ impl LeafSink for Decoded {
         self.leaves.push((path.to_string(), Leaf::Numbers(values.to_vec())));
     }
 
-    fn string(&mut self, path: &str, index: usize, value: &str) {
+    /// Invalid UTF-8 is kept with replacement characters, as Foxglove and `rosbags` show it.
+    fn string(&mut self, path: &str, index: usize, value: &[u8]) {
+        let value = String::from_utf8_lossy(value).into_owned();
         match self.leaves.last_mut() {
-            Some((last, Leaf::Strings(strings))) if index > 0 && last == path => strings.push(value.to_string()),
-            _ => self.leaves.push((path.to_string(), Leaf::Strings(vec![value.to_string()]))),
+            Some((last, Leaf::Strings(strings))) if index > 0 && last == path => strings.push(value),
+            _ => self.leaves.push((path.to_string(), Leaf::Strings(vec![value]))),
         }
     }
 

@@ -247,7 +247,7 @@ impl LeafSink for SeriesSink<'_> {
         }
     }
 
-    fn string(&mut self, path: &str, index: usize, value: &str) {
+    fn string(&mut self, path: &str, index: usize, value: &[u8]) {
         if path != "name" || index != self.names.len() {
             return;
         }
