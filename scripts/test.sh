@@ -38,6 +38,12 @@ if ! diff "$fixtures/public-expected.json" crates/episcope-core/tests/fixtures/r
   printf 'error: tests/recordings/describe_public.py describes the public recordings differently from the committed expected.json\n' >&2
   exit 1
 fi
+# The bundled ROS 2 definitions come from rosbags' typestore; regenerate and compare.
+"$EPISCOPE_PY" tests/recordings/ros2_definitions.py "$fixtures/ros2_humble.msgs"
+if ! diff "$fixtures/ros2_humble.msgs" crates/episcope-core/src/formats/ros_msg/ros2_humble.msgs; then
+  printf 'error: tests/recordings/ros2_definitions.py writes definitions that differ from the bundled ros2_humble.msgs\n' >&2
+  exit 1
+fi
 export EPISCOPE_RECORDING_FIXTURES="$fixtures"
 step "cargo test (unit, CLI, end-to-end in headless Chromium)"
 log="$(mktemp)"

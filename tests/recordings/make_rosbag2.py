@@ -8,6 +8,7 @@ OUT_DIR defaults to crates/episcope-core/tests/fixtures/recordings/rosbag2; each
 
 import hashlib
 import json
+import re
 import shutil
 import sqlite3
 import sys
@@ -57,12 +58,80 @@ def image(t_ns, i):
     )
 
 
+def quaternion_z(angle):
+    Quaternion = TS.types["geometry_msgs/msg/Quaternion"]
+    return Quaternion(x=0.0, y=0.0, z=float(np.sin(angle / 2)), w=float(np.cos(angle / 2)))
+
+
+def vector3(x, y, z):
+    return TS.types["geometry_msgs/msg/Vector3"](x=float(x), y=float(y), z=float(z))
+
+
+def imu(t_ns, i):
+    Imu = TS.types["sensor_msgs/msg/Imu"]
+    cov = np.arange(9, dtype=np.float64) * 0.001
+    return Imu(
+        header=header(t_ns, "imu_link"),
+        orientation=quaternion_z(i * 0.1),
+        orientation_covariance=cov,
+        angular_velocity=vector3(0.01 * i, -0.02, 0.5 + 0.01 * i),
+        angular_velocity_covariance=cov * 2,
+        linear_acceleration=vector3(0.0, 0.1 * i, 9.81),
+        linear_acceleration_covariance=cov * 3 + i,
+    )
+
+
+def odometry(t_ns, i):
+    ts = TS.types
+    pose = ts["geometry_msgs/msg/Pose"](
+        position=ts["geometry_msgs/msg/Point"](x=0.05 * i, y=-0.01 * i, z=0.0), orientation=quaternion_z(0.02 * i)
+    )
+    twist = ts["geometry_msgs/msg/Twist"](linear=vector3(0.5 + 0.001 * i, 0, 0), angular=vector3(0, 0, 0.1))
+    return ts["nav_msgs/msg/Odometry"](
+        header=header(t_ns, "odom"),
+        child_frame_id="base_link",
+        pose=ts["geometry_msgs/msg/PoseWithCovariance"](pose=pose, covariance=np.arange(36, dtype=np.float64) + i),
+        twist=ts["geometry_msgs/msg/TwistWithCovariance"](twist=twist, covariance=np.zeros(36, dtype=np.float64)),
+    )
+
+
+def tf_message(t_ns, i):
+    ts = TS.types
+    transforms = []
+    for k, (parent, child) in enumerate([("world", "base_link"), ("base_link", "tool0")]):
+        transform = ts["geometry_msgs/msg/Transform"](
+            translation=vector3(0.1 * k, 0.2 + 0.01 * i, 0.3), rotation=quaternion_z(0.05 * i + k)
+        )
+        transforms.append(
+            ts["geometry_msgs/msg/TransformStamped"](header=header(t_ns, parent), child_frame_id=child, transform=transform)
+        )
+    return ts["tf2_msgs/msg/TFMessage"](transforms=transforms)
+
+
 def string(text):
     return TS.types["std_msgs/msg/String"](data=text)
 
 
-def write_bag(out, name, topics, messages, page_size=None):
-    """topics: [(topic, type)]; messages: [(topic index, t_ns, msg)] in any order."""
+def field_values(msg, dotted):
+    """A numeric field of a message object by its dotted path (`pose.pose.position.x`, `transforms[0].transform.rotation.w`) as floats."""
+    value = msg
+    for part in dotted.split("."):
+        name, _, index = part.partition("[")
+        value = getattr(value, name)
+        if index:
+            value = value[int(index.rstrip("]"))]
+    return [float(v) for v in np.asarray(value, dtype=np.float64).reshape(-1)]
+
+
+def write_bag(out, name, topics, messages, page_size=None, humble=False, samples=()):
+    """topics: [(topic, type)]; messages: [(topic index, t_ns, msg)] in any order.
+
+    humble: store no definitions, as ROS 2 Humble's recorder does (metadata version 5, no
+    message_definitions table, no type_description_hash in metadata.yaml; the other tables stay
+    as rosbags writes them), so readers need the standard types' definitions from elsewhere. The
+    messages stay rosbags' real CDR.
+    samples: [(topic, field path)] whose values in the first and last message go to expected.json.
+    """
     path = out / name
     if path.exists():
         shutil.rmtree(path)
@@ -81,7 +150,15 @@ def write_bag(out, name, topics, messages, page_size=None):
         db.close()
     db = sqlite3.connect(path / f"{name}.db3")
     defs = dict(db.execute("SELECT topic_type, encoded_message_definition FROM message_definitions"))
+    if humble:
+        db.execute("DROP TABLE message_definitions")
+        db.execute("VACUUM")
+        defs = {ty: "" for _, ty in topics}
     db.close()
+    if humble:
+        meta = path / "metadata.yaml"
+        text = re.sub(r"^(\s+)version: \d+$", r"\g<1>version: 5", meta.read_text(), count=1, flags=re.M)
+        meta.write_text("".join(line for line in text.splitlines(True) if "type_description_hash" not in line))
     expected_topics = []
     for i, (t, ty) in enumerate(topics):
         rec = sorted(records[t], key=lambda r: r[0])
@@ -91,7 +168,7 @@ def write_bag(out, name, topics, messages, page_size=None):
                 "name": t,
                 "type": ty,
                 "serialization_format": "cdr",
-                "schema_encoding": "ros2msg",
+                "schema_encoding": "" if humble else "ros2msg",
                 "count": len(rec),
                 "first_ns": rec[0][0] if rec else None,
                 "last_ns": rec[-1][0] if rec else None,
@@ -110,6 +187,12 @@ def write_bag(out, name, topics, messages, page_size=None):
         "end_ns": max(times) if times else None,
         "topics": expected_topics,
     }
+    if samples:
+        by_topic = {t: sorted((m for m in messages if topics[m[0]][0] == t), key=lambda m: m[1]) for t, _ in topics}
+        expected["samples"] = [
+            {"topic": t, "field": f, "first": field_values(by_topic[t][0][2], f), "last": field_values(by_topic[t][-1][2], f)}
+            for t, f in samples
+        ]
     (path / "expected.json").write_text(json.dumps(expected, indent=2) + "\n")
 
 
@@ -167,6 +250,40 @@ def main():
         [("/chatter", "std_msgs/msg/String"), ("/big", "std_msgs/msg/String"), ("/silent", "std_msgs/msg/String")],
         msgs,
         page_size=512,
+    )
+
+
+    # A Humble bag (no definitions in the file): JointState, Imu, Odometry and TFMessage at 50 Hz
+    # for 0.2 s, decodable only with the standard definitions bundled by the reader.
+    msgs = []
+    for i in range(10):
+        t = T0 + i * 20_000_000
+        msgs.append((0, t, joint_state(t, i)))
+        msgs.append((1, t + 1_000_000, imu(t + 1_000_000, i)))
+        msgs.append((2, t + 2_000_000, odometry(t + 2_000_000, i)))
+        msgs.append((3, t + 3_000_000, tf_message(t + 3_000_000, i)))
+    write_bag(
+        out,
+        "humble_no_definitions",
+        [
+            ("/joint_states", "sensor_msgs/msg/JointState"),
+            ("/imu", "sensor_msgs/msg/Imu"),
+            ("/odom", "nav_msgs/msg/Odometry"),
+            ("/tf", "tf2_msgs/msg/TFMessage"),
+        ],
+        msgs,
+        humble=True,
+        samples=[
+            ("/joint_states", "position"),
+            ("/imu", "orientation.w"),
+            ("/imu", "angular_velocity.z"),
+            ("/imu", "linear_acceleration_covariance"),
+            ("/odom", "pose.pose.position.x"),
+            ("/odom", "twist.twist.linear.x"),
+            ("/odom", "pose.covariance"),
+            ("/tf", "transforms[0].transform.translation.y"),
+            ("/tf", "transforms[1].transform.rotation.z"),
+        ],
     )
 
 

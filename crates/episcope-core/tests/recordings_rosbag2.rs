@@ -10,7 +10,7 @@ use episcope_core::MemorySource;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-const BAGS: &[&str] = &["joint_image", "small_pages"];
+const BAGS: &[&str] = &["joint_image", "small_pages", "humble_no_definitions"];
 
 fn bag_dir(name: &str) -> PathBuf {
     let root = std::env::var_os("EPISCOPE_RECORDING_FIXTURES")

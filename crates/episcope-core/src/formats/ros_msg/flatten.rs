@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use super::decode::{DecodeError, LeafSink, MessageDecoder};
 use super::schema::{normalise_type_name, parse_schema, SchemaError};
+use super::well_known::bundled_definition;
 use crate::recording::{NumericField, RawChannel, RawMessage, StreamKind, StreamSeries};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -16,7 +17,7 @@ pub enum StreamDecodeError {
     Message { topic: String, index: usize, source: DecodeError },
     #[error("topic {topic}: message encoding {encoding:?} is not decoded (cdr and ros1 are)")]
     UnsupportedEncoding { topic: String, encoding: String },
-    #[error("topic {topic}: the file carries no message definition for {message_type}")]
+    #[error("topic {topic}: the file carries no message definition for {message_type} (and it is not a bundled standard ROS 2 type)")]
     NoDefinition { topic: String, message_type: String },
     #[error("topic {topic}: {messages} messages of {row_width} values each exceed {max} values")]
     TooManyValues { topic: String, messages: usize, row_width: usize, max: usize },
@@ -52,10 +53,18 @@ fn decode_stream_bounded(
         ("ros1", _) => "ros1msg",
         (encoding, _) => return Err(StreamDecodeError::UnsupportedEncoding { topic, encoding: encoding.to_string() }),
     };
-    if channel.schema_text.trim().is_empty() {
+    // A bag without definitions (rosbag2 sqlite3 before Iron) of a standard type decodes with the
+    // bundled one; a custom type cannot.
+    let bundled;
+    let schema_text = if !channel.schema_text.trim().is_empty() {
+        channel.schema_text.as_str()
+    } else if let Some(text) = (schema_encoding == "ros2msg").then(|| bundled_definition(&channel.message_type)).flatten() {
+        bundled = text;
+        bundled.as_str()
+    } else {
         return Err(StreamDecodeError::NoDefinition { topic, message_type: channel.message_type.clone() });
-    }
-    let schema = parse_schema(&channel.message_type, schema_encoding, &channel.schema_text)
+    };
+    let schema = parse_schema(&channel.message_type, schema_encoding, schema_text)
         .map_err(|source| StreamDecodeError::Schema { topic: topic.clone(), source })?;
     let (rows, bytes) = messages
         .iter()
