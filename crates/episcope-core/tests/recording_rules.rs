@@ -161,5 +161,37 @@ fn one_unreadable_file_does_not_hide_the_others() {
     let rules: Vec<(&str, Option<&str>)> =
         report.findings.iter().map(|f| (f.rule.as_str(), f.location.path.as_deref())).collect();
     assert_eq!(rules, [("recording.unreadable", Some("a/bad.mcap")), ("recording.gap", Some("b/gap.mcap"))]);
-    assert_eq!(report.dataset.episodes, 1);
+    // The cut MCAP still holds whole records before the cut: it is an episode too.
+    assert_eq!(report.dataset.episodes, 2);
+}
+
+/// An MCAP cut short (a recorder that died: no footer, no end magic) opens with the messages of
+/// the whole records before the cut — exactly those — and the check says where it was cut.
+#[test]
+fn an_mcap_cut_short_opens_with_the_records_before_the_cut() {
+    use episcope_core::formats::mcap::{read_mcap_messages, read_mcap_summary};
+    let whole = read("mcap/joint_lz4.mcap");
+    let full = MemorySource::new(whole.clone());
+    let full_summary = pollster::block_on(read_mcap_summary(&full)).unwrap();
+    let all = pollster::block_on(read_mcap_messages(&full, &full_summary, None)).unwrap();
+    let (mut seen_partial, mut seen_fewer) = (false, false);
+    for keep in [whole.len() / 4, whole.len() / 2, whole.len() * 9 / 10] {
+        let cut = MemorySource::new(whole[..keep].to_vec());
+        let summary = pollster::block_on(read_mcap_summary(&cut)).unwrap_or_else(|e| panic!("cut to {keep}: {e}"));
+        let at = summary.truncated_at_byte.expect("cut files say where");
+        assert!(at <= keep as u64 && at >= 8, "{at}");
+        let messages = pollster::block_on(read_mcap_messages(&cut, &summary, None)).unwrap();
+        // A cut in the summary section loses no message.
+        assert!(messages.len() <= all.len(), "cut to {keep}: {} of {}", messages.len(), all.len());
+        seen_fewer |= messages.len() < all.len();
+        // Exactly a prefix (in file order, which is time order here) of the whole file's messages.
+        assert_eq!(messages[..], all[..messages.len()], "cut to {keep}");
+        assert_eq!(summary.message_counts.values().sum::<u64>(), messages.len() as u64);
+        seen_partial |= !messages.is_empty();
+        let report = check(&[("cut.mcap", whole[..keep].to_vec())]);
+        let finding = report.findings.iter().find(|f| f.rule == "recording.unreadable").expect("a finding");
+        assert!(finding.message.contains(&format!("cut short at byte {at} of {keep}")), "{}", finding.message);
+        assert_eq!(report.dataset.episodes, 1);
+    }
+    assert!(seen_partial && seen_fewer, "some cut kept some messages but not all");
 }

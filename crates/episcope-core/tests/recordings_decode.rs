@@ -201,7 +201,8 @@ fn rosbag2_without_definitions_decodes_standard_types_with_the_bundled_definitio
         let want_stamps = if topic == "/tf" { vec![] } else { series.times_ns.clone() };
         assert_eq!(series.header_times_ns, want_stamps, "{topic}: header stamps = log times as written");
         let f = field(&series, name);
-        let values = |v: &serde_json::Value| v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect::<Vec<_>>();
+        let values =
+            |v: &serde_json::Value| v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect::<Vec<_>>();
         assert_eq!(f.values[..f.width], values(&sample["first"])[..], "{topic} {name}: first");
         assert_eq!(f.values[f.values.len() - f.width..], values(&sample["last"])[..], "{topic} {name}: last");
     }
@@ -209,7 +210,8 @@ fn rosbag2_without_definitions_decodes_standard_types_with_the_bundled_definitio
     let series = decode_stream(joints, &messages).unwrap();
     assert_eq!(field(&series, "position").dimension_names, ["shoulder", "elbow", "wrist"]);
     // A custom type without a definition still cannot decode, and says why.
-    let custom = episcope_core::recording::RawChannel { message_type: "my_robot_msgs/msg/Gripper".into(), ..joints.clone() };
+    let custom =
+        episcope_core::recording::RawChannel { message_type: "my_robot_msgs/msg/Gripper".into(), ..joints.clone() };
     let err = decode_stream(&custom, &messages).unwrap_err().to_string();
     assert!(err.contains("no message definition for my_robot_msgs/msg/Gripper"), "{err}");
 }

@@ -82,6 +82,15 @@ pub async fn check_recording(
             index += 1;
             identity.episodes += 1;
             identity.frames += episode.frames;
+            if let Some(damage) = &episode.damage {
+                findings.add(
+                    "recording.unreadable",
+                    Location::file(path),
+                    format!("{path}: {damage}"),
+                    "Recover what the file holds with `mcap recover` (Episcope already reads the whole records \
+                     before the cut), or re-record; the lost tail cannot be rebuilt.",
+                );
+            }
         }
         match read_file_episodes(&single, &episodes).await {
             Ok(read) => {

@@ -32,6 +32,10 @@ pub struct RecordingEpisode {
     pub start_time_ns: Option<u64>,
     pub end_time_ns: Option<u64>,
     pub streams: Vec<StreamInfo>,
+    /// What is wrong with the file but did not stop it opening (an MCAP cut short): the check
+    /// reports it, the views show what could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub damage: Option<String>,
 }
 
 /// Everything opening a set of recording files tells, without decoding messages.
@@ -99,6 +103,7 @@ pub async fn open_recording(tree: &DatasetTree) -> Result<Recording, RecordingEr
                 start_time_ns: span.0,
                 end_time_ns: span.1,
                 streams,
+                damage: None,
             });
         };
         match ext {
@@ -111,6 +116,14 @@ pub async fn open_recording(tree: &DatasetTree) -> Result<Recording, RecordingEr
                     RecordingFormat::Mcap
                 };
                 push(file.path.clone(), format, streams_from_channels(&s.channels, &s.message_counts, span), span);
+                if let (Some(at), Some(episode)) = (s.truncated_at_byte, episodes.last_mut()) {
+                    let messages: u64 = s.message_counts.values().sum();
+                    episode.damage = Some(format!(
+                        "cut short at byte {at} of {}: no footer or end magic (the recorder stopped mid-write?); \
+                         the {messages} messages in the whole records before the cut are read, the rest is lost",
+                        source.size()
+                    ));
+                }
             }
             ".db3" => {
                 let s = rosbag2::read_db3_summary(source).await.map_err(|e| open_err(e.to_string()))?;

@@ -21,8 +21,6 @@ const MAGIC: &[u8; 8] = b"\x89MCAP0\r\n";
 pub enum McapError {
     #[error("not an MCAP file (bad magic)")]
     BadMagic,
-    #[error("truncated: the file ({size_bytes} bytes) does not end with a footer and the MCAP end magic")]
-    Truncated { size_bytes: u64 },
     #[error("summary: {reason}")]
     Summary { reason: String },
     #[error("record at byte {offset}: {reason}")]
@@ -56,6 +54,9 @@ pub struct McapSummary {
     pub chunks: Vec<McapChunk>,
     /// False when the file had no summary section and was scanned whole.
     pub indexed: bool,
+    /// Where a file without the end magic (a recorder that stopped mid-write) stops holding whole
+    /// records: what lies before it was read, the rest is lost.
+    pub truncated_at_byte: Option<u64>,
 }
 
 /// Reads the summary section (a few small reads at the end of the file); scans the file when it
@@ -66,7 +67,8 @@ pub async fn read_mcap_summary(source: &dyn ByteSource) -> Result<McapSummary, M
         return Err(McapError::BadMagic);
     }
     if source.read_range(size - 8..size).await?.as_ref() != MAGIC {
-        return Err(McapError::Truncated { size_bytes: size });
+        // No footer: recover what was written, as `mcap recover` does.
+        return Ok(scan(source).await?.0);
     }
     let options =
         SummaryReaderOptions::default().with_file_size(size).with_record_length_limit(MAX_RECORD_BYTES as usize);
@@ -162,7 +164,15 @@ pub async fn read_mcap_summary(source: &dyn ByteSource) -> Result<McapSummary, M
         start = chunks.iter().map(|c| c.start_time_ns).min();
         end = chunks.iter().map(|c| c.end_time_ns).max();
     }
-    Ok(McapSummary { channels, message_counts, start_time_ns: start, end_time_ns: end, chunks, indexed: true })
+    Ok(McapSummary {
+        channels,
+        message_counts,
+        start_time_ns: start,
+        end_time_ns: end,
+        chunks,
+        indexed: true,
+        truncated_at_byte: None,
+    })
 }
 
 /// Messages of the wanted channels (all when None), sorted by log time. Indexed files read only
@@ -373,15 +383,33 @@ fn decompress(compression: &str, data: &[u8], size: u64, offset: u64) -> Result<
     Ok(out)
 }
 
-/// Reads the whole file record by record (files without a summary).
+/// The end of the last whole top-level record after the magic (each is an opcode, a u64 length
+/// and that many bytes).
+fn end_of_whole_records(bytes: &[u8]) -> usize {
+    let mut pos = MAGIC.len();
+    while let Some(header) = bytes.get(pos..pos + 9) {
+        let mut len = [0u8; 8];
+        len.copy_from_slice(&header[1..]);
+        match usize::try_from(u64::from_le_bytes(len)).ok().and_then(|l| (pos + 9).checked_add(l)) {
+            Some(end) if end <= bytes.len() => pos = end,
+            _ => break,
+        }
+    }
+    pos
+}
+
+/// Reads the whole file record by record (files without a summary, or cut short).
 async fn scan(source: &dyn ByteSource) -> Result<(McapSummary, Vec<RawMessage>), McapError> {
     let size = source.size();
     let bytes = source.read_range(0..size).await?;
     if bytes.len() < 8 || &bytes[..8] != MAGIC {
         return Err(McapError::BadMagic);
     }
-    // Records run from after the magic up to the footer/end magic (or the end of a truncated file).
-    let body_end = if bytes.len() >= 16 && &bytes[bytes.len() - 8..] == MAGIC { bytes.len() - 8 } else { bytes.len() };
+    // Records run from after the magic up to the footer/end magic; in a file cut short (no end
+    // magic), up to the last whole top-level record.
+    let complete = bytes.len() >= 16 && &bytes[bytes.len() - 8..] == MAGIC;
+    let body_end = if complete { bytes.len() - 8 } else { end_of_whole_records(&bytes) };
+    let truncated_at_byte = (!complete).then_some(body_end as u64);
     let mut state = ScanState::default();
     let mut messages = Vec::new();
     let all = |_: u32| true;
@@ -413,6 +441,7 @@ async fn scan(source: &dyn ByteSource) -> Result<(McapSummary, Vec<RawMessage>),
         end_time_ns: messages.iter().map(|m| m.log_time_ns).max(),
         chunks: Vec::new(),
         indexed: false,
+        truncated_at_byte,
     };
     Ok((summary, messages))
 }

@@ -58,7 +58,9 @@ fn decode_stream_bounded(
     let bundled;
     let schema_text = if !channel.schema_text.trim().is_empty() {
         channel.schema_text.as_str()
-    } else if let Some(text) = (schema_encoding == "ros2msg").then(|| bundled_definition(&channel.message_type)).flatten() {
+    } else if let Some(text) =
+        (schema_encoding == "ros2msg").then(|| bundled_definition(&channel.message_type)).flatten()
+    {
         bundled = text;
         bundled.as_str()
     } else {
