@@ -45,6 +45,7 @@ mod tests {
             start_time_ns: span.0,
             end_time_ns: span.1,
             streams: Vec::new(),
+            damage: None,
         }
     }
 
