@@ -116,7 +116,9 @@ fn metadata_yaml_matches_expected() {
         let exp = expected(name);
         let text = std::fs::read_to_string(bag_dir(name).join("metadata.yaml")).unwrap();
         let m = parse_metadata(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(m.version, 9, "{name}");
+        // The Humble-style bag says version 5, as Humble's recorder writes it.
+        let want_version = if *name == "humble_no_definitions" { 5 } else { 9 };
+        assert_eq!(m.version, want_version, "{name}");
         assert_eq!(m.storage_identifier, "sqlite3", "{name}");
         assert_eq!(m.relative_file_paths, vec![exp["db3"].as_str().unwrap().to_string()], "{name}");
         assert_eq!(m.message_count, exp["message_count"].as_u64().unwrap(), "{name}");
