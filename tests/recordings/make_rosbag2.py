@@ -127,7 +127,7 @@ def write_bag(out, name, topics, messages, page_size=None, humble=False, samples
     """topics: [(topic, type)]; messages: [(topic index, t_ns, msg)] in any order.
 
     humble: store no definitions, as ROS 2 Humble's recorder does (metadata version 5, no
-    message_definitions table, no type_description_hash in metadata.yaml; the other tables stay
+    message_definitions table; metadata.yaml and the other tables stay
     as rosbags writes them), so readers need the standard types' definitions from elsewhere. The
     messages stay rosbags' real CDR.
     samples: [(topic, field path)] whose values in the first and last message go to expected.json.
@@ -158,7 +158,7 @@ def write_bag(out, name, topics, messages, page_size=None, humble=False, samples
     if humble:
         meta = path / "metadata.yaml"
         text = re.sub(r"^(\s+)version: \d+$", r"\g<1>version: 5", meta.read_text(), count=1, flags=re.M)
-        meta.write_text("".join(line for line in text.splitlines(True) if "type_description_hash" not in line))
+        meta.write_text(text)
     expected_topics = []
     for i, (t, ty) in enumerate(topics):
         rec = sorted(records[t], key=lambda r: r[0])
