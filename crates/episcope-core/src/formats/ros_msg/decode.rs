@@ -191,7 +191,7 @@ impl LeafSink for Decoded {
         self.leaves.push((path.to_string(), Leaf::Numbers(values.to_vec())));
     }
 
-    /// Invalid UTF-8 is kept with replacement characters, as Foxglove and `rosbags` show it.
+    /// Invalid UTF-8 is kept with replacement characters (as a browser's `TextDecoder` does).
     fn string(&mut self, path: &str, index: usize, value: &[u8]) {
         let value = String::from_utf8_lossy(value).into_owned();
         match self.leaves.last_mut() {

@@ -123,15 +123,12 @@ struct SeriesSink<'m> {
 
 impl<'m> SeriesSink<'m> {
     fn with_rows(rows: usize, stream_bytes: usize) -> Self {
-        let mut sink = Self { rows_expected: rows, stream_bytes, ..Self::default() };
+        let mut sink = Self { rows_expected: rows, stream_bytes, stamps_complete: true, ..Self::default() };
         sink.series.times_ns.reserve(rows);
         sink
     }
 
     fn begin_message(&mut self, message: &'m [u8]) {
-        if self.row == 0 {
-            self.stamps_complete = true;
-        }
         self.message = message;
         self.ordinal = 0;
         self.names.clear();
@@ -170,13 +167,26 @@ impl<'m> SeriesSink<'m> {
 
     fn finish(mut self, topic: String) -> StreamSeries {
         self.series.stream = topic;
-        self.series.fields.retain(|f| f.width > 0);
         if !self.stamps_complete {
             self.series.header_times_ns.clear();
         }
         self.series
     }
 
+    /// This message's `name` strings when there are `width` of them, all UTF-8.
+    fn names_of_width(&self, width: usize) -> Option<Vec<String>> {
+        if self.names.len() != width {
+            return None;
+        }
+        let name = |&(start, len): &(usize, usize)| {
+            let bytes = self.message.get(start..start.checked_add(len)?)?;
+            std::str::from_utf8(bytes).ok().map(str::to_string)
+        };
+        self.names.iter().map(name).collect()
+    }
+
+    /// The field a numeric leaf of `width` values goes to, created on first sight (None for a
+    /// field that has no values yet).
     fn slot(&mut self, path: &str, width: usize) -> Option<usize> {
         let ordinal = self.ordinal;
         self.ordinal += 1;
@@ -192,16 +202,7 @@ impl<'m> SeriesSink<'m> {
                 if width == 0 {
                     return None;
                 }
-                let names: Option<Vec<String>> = (path != "name" && self.names.len() == width)
-                    .then(|| {
-                        let message = self.message;
-                        let name = |&(start, len): &(usize, usize)| {
-                            let bytes = message.get(start..start + len)?;
-                            std::str::from_utf8(bytes).ok().map(str::to_string)
-                        };
-                        self.names.iter().map(name).collect()
-                    })
-                    .flatten();
+                let names = if path == "name" { None } else { self.names_of_width(width) };
                 let dimension_names = if let Some(names) = names {
                     names
                 } else if width == 1 {
@@ -210,7 +211,7 @@ impl<'m> SeriesSink<'m> {
                     (0..width).map(|i| format!("{path}[{i}]")).collect()
                 };
                 let slot = self.series.fields.len();
-                let capacity = self.rows_expected.max(self.row + 1).saturating_mul(width).min(self.stream_bytes);
+                let capacity = self.rows_expected.saturating_mul(width).min(self.stream_bytes);
                 let mut values = Vec::with_capacity(capacity);
                 self.row_width = self.row_width.saturating_add(width);
                 values.resize(self.row * width, f64::NAN);
