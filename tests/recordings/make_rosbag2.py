@@ -11,7 +11,9 @@ import json
 import re
 import shutil
 import sqlite3
+import struct
 import sys
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -106,6 +108,64 @@ def tf_message(t_ns, i):
             ts["geometry_msgs/msg/TransformStamped"](header=header(t_ns, parent), child_frame_id=child, transform=transform)
         )
     return ts["tf2_msgs/msg/TFMessage"](transforms=transforms)
+
+
+def png_bytes(rgb):
+    """A minimal truecolour PNG of an (h, w, 3) uint8 array (stdlib zlib; the browser decodes it)."""
+    h, w, _ = rgb.shape
+    raw = b"".join(b"\x00" + row.tobytes() for row in rgb.astype(np.uint8))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+
+
+def camera_rgb(i, w=32, h=24):
+    """Frame i of the camera: pixel (x, y) is RGB (8x, 10y, 20i) mod 256."""
+    yy, xx = np.mgrid[0:h, 0:w]
+    return np.stack([(xx * 8) % 256, (yy * 10) % 256, np.full_like(xx, (20 * i) % 256)], axis=-1).astype(np.uint8)
+
+
+def bgr_image(t_ns, i):
+    rgb = camera_rgb(i)
+    h, w, _ = rgb.shape
+    return TS.types["sensor_msgs/msg/Image"](
+        header=header(t_ns, "camera"), height=h, width=w, encoding="bgr8", is_bigendian=0, step=w * 3,
+        data=rgb[:, :, ::-1].reshape(-1).copy(),
+    )
+
+
+def depth_image(t_ns, i, w=16, h=12):
+    """16UC1 depth in mm: 1000 + 100x + i, and 0 (no depth) in column 0."""
+    yy, xx = np.mgrid[0:h, 0:w]
+    mm = np.where(xx == 0, 0, 1000 + 100 * xx + i).astype("<u2")
+    return TS.types["sensor_msgs/msg/Image"](
+        header=header(t_ns, "depth"), height=h, width=w, encoding="16UC1", is_bigendian=0, step=w * 2,
+        data=np.frombuffer(mm.tobytes(), dtype=np.uint8).copy(),
+    )
+
+
+def compressed_solid(i):
+    """Frame i of the compressed camera: a solid 16x16 PNG of RGB (200, 40i, 30)."""
+    return np.tile(np.array([200, (40 * i) % 256, 30], dtype=np.uint8), (16, 16, 1))
+
+
+def compressed_image(t_ns, i):
+    data = np.frombuffer(png_bytes(compressed_solid(i)), dtype=np.uint8).copy()
+    return TS.types["sensor_msgs/msg/CompressedImage"](header=header(t_ns, "camera"), format="png", data=data)
+
+
+def pose_stamped(t_ns, i):
+    """20 Hz: a circle of radius 1 m in x-y, rising 0.1 m/s; yaw = t."""
+    ts = TS.types
+    t = i * 0.05
+    pose = ts["geometry_msgs/msg/Pose"](
+        position=ts["geometry_msgs/msg/Point"](x=float(np.cos(2 * np.pi * t)), y=float(np.sin(2 * np.pi * t)), z=0.1 * t),
+        orientation=quaternion_z(t),
+    )
+    return ts["geometry_msgs/msg/PoseStamped"](header=header(t_ns, "world"), pose=pose)
 
 
 def string(text):
@@ -234,6 +294,28 @@ def main():
         out,
         "joint_mcap",
         [("/joint_states", "sensor_msgs/msg/JointState"), ("/camera/image_raw", "sensor_msgs/msg/Image")],
+        msgs,
+    )
+
+    # A camera rig over 1 s, every stream at its own rate (MCAP storage): JointState 50 Hz, a 32x24
+    # bgr8 camera 10 Hz, a 16x12 16UC1 depth camera 5 Hz, a 16x16 PNG CompressedImage 5 Hz and a
+    # PoseStamped 20 Hz. The pixels follow camera_rgb / depth_image / compressed_solid.
+    msgs = [(0, T0 + i * 20_000_000, joint_state(T0 + i * 20_000_000, i)) for i in range(50)]
+    msgs += [(1, T0 + 3_000_000 + i * 100_000_000, bgr_image(T0 + 3_000_000 + i * 100_000_000, i)) for i in range(10)]
+    msgs += [(2, T0 + 7_000_000 + i * 200_000_000, depth_image(T0 + 7_000_000 + i * 200_000_000, i)) for i in range(5)]
+    msgs += [(3, T0 + 9_000_000 + i * 200_000_000, compressed_image(T0 + 9_000_000 + i * 200_000_000, i)) for i in range(5)]
+    msgs += [(4, T0 + 1_000_000 + i * 50_000_000, pose_stamped(T0 + 1_000_000 + i * 50_000_000, i)) for i in range(20)]
+    msgs.sort(key=lambda m: m[1])
+    write_mcap_bag(
+        out,
+        "camera_pose",
+        [
+            ("/joint_states", "sensor_msgs/msg/JointState"),
+            ("/camera/image_raw", "sensor_msgs/msg/Image"),
+            ("/camera/depth", "sensor_msgs/msg/Image"),
+            ("/camera/compressed", "sensor_msgs/msg/CompressedImage"),
+            ("/pose", "geometry_msgs/msg/PoseStamped"),
+        ],
         msgs,
     )
 

@@ -120,6 +120,7 @@ fn clean_recordings_of_every_format_pass() {
         "rosbag1/lz4.bag",
         "rosbag2/joint_image/joint_image.db3",
         "rosbag2/joint_mcap/joint_mcap.mcap",
+        "rosbag2/camera_pose/camera_pose.mcap",
         "mcap/joint_zstd.mcap",
         "mcap/joint_lz4.mcap",
         "mcap/no_summary.mcap",

@@ -121,6 +121,7 @@ pub struct StreamSeries {
     pub header_times_ns: Vec<u64>,
 }
 
+pub mod image;
 pub mod open;
 pub mod read;
 pub use open::{open_recording, recording_files, Recording, RecordingEpisode, RecordingError};

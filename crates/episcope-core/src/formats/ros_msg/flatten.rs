@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::decode::{DecodeError, LeafSink, MessageDecoder};
-use super::schema::{normalise_type_name, parse_schema, SchemaError};
+use super::schema::{normalise_type_name, parse_schema, MessageSchema, SchemaError};
 use super::well_known::bundled_definition;
 use crate::recording::{NumericField, RawChannel, RawMessage, StreamKind, StreamSeries};
 
@@ -37,6 +37,33 @@ pub fn stream_kind(message_type: &str) -> StreamKind {
     }
 }
 
+/// The parsed schema of `channel`'s messages: the definition the file carries or, for a file that
+/// stores none (rosbag2 sqlite3 before Iron), the bundled standard one; a custom type without a
+/// definition cannot be decoded.
+pub fn channel_schema(channel: &RawChannel) -> Result<MessageSchema, StreamDecodeError> {
+    let topic = || channel.topic.clone();
+    let schema_encoding = match (channel.message_encoding.as_str(), channel.schema_encoding.as_str()) {
+        ("cdr", "ros2msg") | ("cdr", "") => "ros2msg",
+        ("ros1", _) => "ros1msg",
+        (encoding, _) => {
+            return Err(StreamDecodeError::UnsupportedEncoding { topic: topic(), encoding: encoding.to_string() })
+        }
+    };
+    let bundled;
+    let schema_text = if !channel.schema_text.trim().is_empty() {
+        channel.schema_text.as_str()
+    } else if let Some(text) =
+        (schema_encoding == "ros2msg").then(|| bundled_definition(&channel.message_type)).flatten()
+    {
+        bundled = text;
+        bundled.as_str()
+    } else {
+        return Err(StreamDecodeError::NoDefinition { topic: topic(), message_type: channel.message_type.clone() });
+    };
+    parse_schema(&channel.message_type, schema_encoding, schema_text)
+        .map_err(|source| StreamDecodeError::Schema { topic: topic(), source })
+}
+
 /// Decodes every message of `channel` into one series (times are log times).
 pub fn decode_stream(channel: &RawChannel, messages: &[RawMessage]) -> Result<StreamSeries, StreamDecodeError> {
     decode_stream_bounded(channel, messages, MAX_SERIES_VALUES)
@@ -48,26 +75,7 @@ fn decode_stream_bounded(
     max_values: usize,
 ) -> Result<StreamSeries, StreamDecodeError> {
     let topic = channel.topic.clone();
-    let schema_encoding = match (channel.message_encoding.as_str(), channel.schema_encoding.as_str()) {
-        ("cdr", "ros2msg") | ("cdr", "") => "ros2msg",
-        ("ros1", _) => "ros1msg",
-        (encoding, _) => return Err(StreamDecodeError::UnsupportedEncoding { topic, encoding: encoding.to_string() }),
-    };
-    // A bag without definitions (rosbag2 sqlite3 before Iron) of a standard type decodes with the
-    // bundled one; a custom type cannot.
-    let bundled;
-    let schema_text = if !channel.schema_text.trim().is_empty() {
-        channel.schema_text.as_str()
-    } else if let Some(text) =
-        (schema_encoding == "ros2msg").then(|| bundled_definition(&channel.message_type)).flatten()
-    {
-        bundled = text;
-        bundled.as_str()
-    } else {
-        return Err(StreamDecodeError::NoDefinition { topic, message_type: channel.message_type.clone() });
-    };
-    let schema = parse_schema(&channel.message_type, schema_encoding, schema_text)
-        .map_err(|source| StreamDecodeError::Schema { topic: topic.clone(), source })?;
+    let schema = channel_schema(channel)?;
     let (rows, bytes) = messages
         .iter()
         .filter(|m| m.channel_id == channel.id)

@@ -9,6 +9,6 @@ pub mod schema;
 pub mod well_known;
 
 pub use decode::{decode_message, DecodeError, Decoded, Leaf, LeafSink, MessageDecoder};
-pub use flatten::{decode_stream, StreamDecodeError};
+pub use flatten::{channel_schema, decode_stream, StreamDecodeError};
 pub use schema::{parse_schema, MessageSchema, SchemaError};
 pub use well_known::bundled_definition;

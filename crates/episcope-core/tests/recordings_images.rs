@@ -1,0 +1,153 @@
+//! Camera frames read back from recordings written by independent writers (Python `rosbags`,
+//! `h5py`): raw `sensor_msgs/Image` in bgr8, rgb8 and 16UC1, a PNG `CompressedImage` and an HDF5
+//! `uint8` stack give exactly the pixels the fixture scripts wrote (their formulas are quoted).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use episcope_core::recording::image::{open_image_stream, Frame};
+use episcope_core::recording::{open_recording, read::read_episode, Recording};
+use episcope_core::{DatasetTree, MemorySource};
+
+fn fixtures() -> PathBuf {
+    std::env::var_os("EPISCOPE_RECORDING_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/recordings")))
+}
+
+fn tree(files: &[&str]) -> DatasetTree {
+    let mut tree = DatasetTree::new();
+    for rel in files {
+        let full = fixtures().join(rel);
+        let bytes = std::fs::read(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()));
+        tree.insert(rel, Arc::new(MemorySource::new(bytes))).unwrap();
+    }
+    tree
+}
+
+fn opened(tree: &DatasetTree) -> Recording {
+    pollster::block_on(open_recording(tree)).unwrap()
+}
+
+fn rgba(frame: Frame) -> (u32, u32, Vec<u8>) {
+    match frame {
+        Frame::Rgba { width, height, pixels } => (width, height, pixels),
+        other => panic!("expected RGBA, got {other:?}"),
+    }
+}
+
+fn pixel(pixels: &[u8], width: u32, x: u32, y: u32) -> [u8; 4] {
+    let at = ((y * width + x) * 4) as usize;
+    [pixels[at], pixels[at + 1], pixels[at + 2], pixels[at + 3]]
+}
+
+const CAMERA_POSE: [&str; 2] = ["rosbag2/camera_pose/metadata.yaml", "rosbag2/camera_pose/camera_pose.mcap"];
+
+#[test]
+fn bgr8_frames_of_an_mcap_bag_are_the_written_pixels() {
+    let tree = tree(&CAMERA_POSE);
+    let recording = opened(&tree);
+    let episode = &recording.episodes[0];
+    let stream = pollster::block_on(open_image_stream(&tree, episode, "/camera/image_raw")).unwrap();
+    assert_eq!(stream.len(), 10);
+    for i in [0u32, 3, 9] {
+        let (w, h, pixels) = rgba(stream.frame(i as usize).unwrap());
+        assert_eq!((w, h, pixels.len()), (32, 24, 32 * 24 * 4));
+        // make_rosbag2.py camera_rgb: pixel (x, y) is RGB (8x, 10y, 20i) mod 256, stored as bgr8.
+        for (x, y) in [(0, 0), (5, 7), (31, 23)] {
+            let want = [((8 * x) % 256) as u8, ((10 * y) % 256) as u8, ((20 * i) % 256) as u8, 255];
+            assert_eq!(pixel(&pixels, w, x, y), want, "frame {i} pixel ({x}, {y})");
+        }
+    }
+    assert!(stream.frame(10).is_err());
+}
+
+#[test]
+fn depth_frames_are_stretched_and_compressed_frames_stay_png() {
+    let tree = tree(&CAMERA_POSE);
+    let recording = opened(&tree);
+    let episode = &recording.episodes[0];
+    let depth = pollster::block_on(open_image_stream(&tree, episode, "/camera/depth")).unwrap();
+    assert_eq!(depth.len(), 5);
+    let (w, h, pixels) = rgba(depth.frame(2).unwrap());
+    assert_eq!((w, h), (16, 12));
+    // depth_image: 1000 + 100x + i mm, 0 in column 0: black there, the nearest 1, the farthest 255.
+    assert_eq!(pixel(&pixels, w, 0, 5), [0, 0, 0, 255]);
+    assert_eq!(pixel(&pixels, w, 1, 5), [1, 1, 1, 255]);
+    assert_eq!(pixel(&pixels, w, 15, 5), [255, 255, 255, 255]);
+    let compressed = pollster::block_on(open_image_stream(&tree, episode, "/camera/compressed")).unwrap();
+    assert_eq!(compressed.len(), 5);
+    match compressed.frame(4).unwrap() {
+        Frame::Encoded { mime, bytes } => {
+            assert_eq!(mime, "image/png");
+            assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
+        }
+        other => panic!("expected PNG bytes, got {other:?}"),
+    }
+    // Only image streams are image streams.
+    let err = pollster::block_on(open_image_stream(&tree, episode, "/pose")).unwrap_err().to_string();
+    assert!(err.contains("not an image stream") && err.contains("camera_pose.mcap"), "{err}");
+}
+
+#[test]
+fn rgb8_frames_of_a_sqlite3_bag_are_the_written_pixels() {
+    let tree = tree(&["rosbag2/joint_image/metadata.yaml", "rosbag2/joint_image/joint_image.db3"]);
+    let recording = opened(&tree);
+    let stream = pollster::block_on(open_image_stream(&tree, &recording.episodes[0], "/camera/image_raw")).unwrap();
+    assert_eq!(stream.len(), 10);
+    let (w, h, pixels) = rgba(stream.frame(9).unwrap());
+    assert_eq!((w, h), (64, 48));
+    // make_rosbag2.py image: (x*4 + i, y*5 + 2i, x + y + 3i) mod 256.
+    for (x, y) in [(0u32, 0u32), (63, 47), (10, 20)] {
+        let i = 9;
+        let want = [((x * 4 + i) % 256) as u8, ((y * 5 + 2 * i) % 256) as u8, ((x + y + 3 * i) % 256) as u8, 255];
+        assert_eq!(pixel(&pixels, w, x, y), want, "pixel ({x}, {y})");
+    }
+}
+
+#[test]
+fn hdf5_image_stacks_are_the_written_pixels() {
+    let tree = tree(&["hdf5/episode_0.hdf5"]);
+    let recording = opened(&tree);
+    let stream =
+        pollster::block_on(open_image_stream(&tree, &recording.episodes[0], "/observations/images/cam_high")).unwrap();
+    assert_eq!(stream.len(), 50);
+    let (w, h, pixels) = rgba(stream.frame(7).unwrap());
+    assert_eq!((w, h), (32, 24));
+    // make_hdf5.py aloha: (t*7 + y*3 + x*5 + c*11) mod 256.
+    for (x, y) in [(0u32, 0u32), (31, 23), (4, 9)] {
+        let v = |c: u32| ((7 * 7 + y * 3 + x * 5 + c * 11) % 256) as u8;
+        assert_eq!(pixel(&pixels, w, x, y), [v(0), v(1), v(2), 255], "pixel ({x}, {y})");
+    }
+}
+
+#[test]
+fn every_stream_of_a_multi_rate_bag_keeps_its_own_times_and_field_names() {
+    let tree = tree(&CAMERA_POSE);
+    let recording = opened(&tree);
+    let streams = pollster::block_on(read_episode(&tree, &recording.episodes[0])).unwrap();
+    let count = |name: &str| streams.iter().find(|s| s.info.name == name).map(|s| s.times_ns.len());
+    assert_eq!(count("/joint_states"), Some(50));
+    assert_eq!(count("/pose"), Some(20));
+    assert_eq!(count("/camera/image_raw"), Some(10));
+    let pose = streams.iter().find(|s| s.info.name == "/pose").unwrap().series.as_ref().unwrap();
+    let names: Vec<&str> = pose.fields.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "pose.position.x",
+            "pose.position.y",
+            "pose.position.z",
+            "pose.orientation.x",
+            "pose.orientation.y",
+            "pose.orientation.z",
+            "pose.orientation.w"
+        ]
+    );
+    // pose_stamped: x = cos(2π t), t = i / 20.
+    let x = &pose.fields[0].values;
+    for (i, v) in x.iter().enumerate() {
+        let t = i as f64 * 0.05;
+        assert!((v - (2.0 * std::f64::consts::PI * t).cos()).abs() < 1e-12, "pose {i}: {v}");
+    }
+}
