@@ -14,6 +14,7 @@ use crate::components::home::HomePage;
 use crate::components::lang_switch::LangSwitch;
 use crate::components::overview::OverviewPage;
 use crate::components::recording::RecordingPage;
+use crate::components::recording_episode::RecordingEpisodePage;
 use crate::components::report::ReportPage;
 use crate::components::rules::RulesPage;
 use crate::components::status::{ErrorBanner, ProgressPanel};
@@ -394,6 +395,7 @@ pub fn App() -> impl IntoView {
             <Show when=move || state.page.get() == Page::Main>
                 <Show when=move || state.overview.with(Option::is_some) || state.recording.with(Option::is_some) fallback=|| view! { <HomePage/> }>
                     {move || match state.selected_episode.get() {
+                        Some(episode) if state.recording.with(Option::is_some) => view! { <RecordingEpisodePage episode/> }.into_any(),
                         _ if state.recording.with(Option::is_some) => view! { <RecordingPage/> }.into_any(),
                         Some(episode) => view! { <EpisodePage episode/> }.into_any(),
                         None => view! { <OverviewPage/> }.into_any(),

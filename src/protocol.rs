@@ -59,6 +59,10 @@ pub enum Request {
     BuildReport { request_id: u32 },
     /// Parse JSON reports picked by the user (`files[i]` is named `names[i]`).
     ParseReports { request_id: u32, names: Vec<String> },
+    /// Read every stream of one episode of the open recording.
+    ReadRecordingEpisode { request_id: u32, episode_index: u64 },
+    /// Frame `index` of an image stream of the open recording (answered with its bytes attached).
+    ReadRecordingFrame { request_id: u32, episode_index: u64, stream: String, index: u64 },
 }
 
 impl Request {
@@ -73,7 +77,9 @@ impl Request {
             | Request::ComputeStats { request_id, .. }
             | Request::CancelStats { request_id, .. }
             | Request::BuildReport { request_id }
-            | Request::ParseReports { request_id, .. } => *request_id,
+            | Request::ParseReports { request_id, .. }
+            | Request::ReadRecordingEpisode { request_id, .. }
+            | Request::ReadRecordingFrame { request_id, .. } => *request_id,
         }
     }
 }
@@ -141,6 +147,20 @@ pub enum Response {
         /// Mesh files the URDF names that could not be used, with why.
         skipped_meshes: Vec<String>,
     },
+    /// One episode of the open recording; every stream's numbers travel in the attached
+    /// `Float64Array`, stream after stream (see [`pack_recording_numbers`]).
+    RecordingEpisode {
+        request_id: u32,
+        view: Box<crate::recording_view::RecordingEpisodeView>,
+        packed: Vec<PackedEpisode>,
+        #[serde(default)]
+        bytes_read: u64,
+        #[serde(default)]
+        worker_ms: f64,
+    },
+    /// A frame of a recording's image stream: RGBA pixels (`mime` is [`RGBA_MIME`], `width ×
+    /// height × 4` bytes) or encoded JPEG/PNG bytes, attached.
+    RecordingFrame { request_id: u32, stream: String, index: u64, width: u32, height: u32, mime: String },
     /// The encoded image (PNG/JPEG bytes attached to the message, not in the JSON).
     Image {
         request_id: u32,
@@ -200,6 +220,8 @@ impl Response {
             | Response::Robot { request_id, .. }
             | Response::Checked { request_id, .. }
             | Response::RecordingOpened { request_id, .. }
+            | Response::RecordingEpisode { request_id, .. }
+            | Response::RecordingFrame { request_id, .. }
             | Response::Reading { request_id, .. }
             | Response::Stats { request_id, .. }
             | Response::Cancelled { request_id }
@@ -293,6 +315,53 @@ pub fn unpack_episode_numbers(
     Ok(())
 }
 
+/// The `mime` of a [`Response::RecordingFrame`] carrying raw RGBA pixels.
+pub const RGBA_MIME: &str = "application/x-episcope-rgba";
+
+/// [`pack_episode_numbers`] for every numeric stream of a recording episode, one after another in
+/// one flat array; the layouts, in stream order.
+pub fn pack_recording_numbers(
+    view: &mut crate::recording_view::RecordingEpisodeView,
+    mut write: impl FnMut(usize, &[f64]),
+) -> Vec<PackedEpisode> {
+    let mut base = 0;
+    let mut layouts = Vec::with_capacity(view.numeric.len());
+    for stream in &mut view.numeric {
+        let layout = pack_episode_numbers(&mut stream.frames, |offset, values| write(base + offset, values));
+        base += layout.total_len();
+        layouts.push(layout);
+    }
+    layouts
+}
+
+/// How many numbers [`pack_recording_numbers`] writes for `view`.
+pub fn recording_numbers_len(view: &crate::recording_view::RecordingEpisodeView) -> usize {
+    view.numeric.iter().fold(0usize, |sum, s| sum.saturating_add(PackedEpisode::of(&s.frames).total_len()))
+}
+
+/// Puts numbers packed by [`pack_recording_numbers`] back into `view`.
+pub fn unpack_recording_numbers(
+    view: &mut crate::recording_view::RecordingEpisodeView,
+    layouts: &[PackedEpisode],
+    numbers_len: usize,
+    mut read: impl FnMut(Range<usize>) -> Vec<f64>,
+) -> Result<(), UnpackError> {
+    if layouts.len() != view.numeric.len() {
+        return Err(UnpackError::FeatureCountMismatch { layout: layouts.len(), series: view.numeric.len() });
+    }
+    let total = layouts.iter().fold(0usize, |sum, l| sum.saturating_add(l.total_len()));
+    if total != numbers_len {
+        return Err(UnpackError::LengthMismatch { expected: total, found: numbers_len });
+    }
+    let mut base = 0;
+    for (stream, layout) in view.numeric.iter_mut().zip(layouts) {
+        let len = layout.total_len();
+        unpack_episode_numbers(&mut stream.frames, layout, len, |r| read(base + r.start..base + r.end))?;
+        base += len;
+    }
+    Ok(())
+}
+
 /// A JSON report file as parsed by the worker: the report, or why it is not one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ParsedReport {
@@ -367,6 +436,46 @@ mod tests {
             numbers[offset..offset + values.len()].copy_from_slice(values)
         });
         (layout, numbers)
+    }
+
+    #[test]
+    fn recording_streams_come_back_in_place_through_json() {
+        use crate::recording_view::{RecordingEpisodeView, StreamFrames};
+        let mut second = episode();
+        second.timestamps_secs = vec![0.05, 0.5, 0.9];
+        second.series[0].dimensions[0] = vec![4.0, 5.0, 6.0];
+        let stream = |name: &str, frames: EpisodeFrames| StreamFrames {
+            stream: name.into(),
+            type_name: "t".into(),
+            frames,
+        };
+        let original = RecordingEpisodeView {
+            episode_index: 0,
+            name: "a.mcap".into(),
+            duration_secs: 0.9,
+            timed: true,
+            numeric: vec![stream("/a", episode()), stream("/b", second)],
+            images: vec![],
+            not_shown: vec![],
+        };
+        let mut view = original.clone();
+        let mut numbers = vec![0.0; recording_numbers_len(&view)];
+        let packed = pack_recording_numbers(&mut view, |offset, values| {
+            numbers[offset..offset + values.len()].copy_from_slice(values)
+        });
+        assert_eq!(numbers.len(), 2 * 12);
+        let answer = Response::RecordingEpisode { request_id: 2, view: Box::new(view), packed, bytes_read: 0, worker_ms: 0.0 };
+        let text = serde_json::to_string(&answer).unwrap();
+        let Response::RecordingEpisode { mut view, packed, .. } = serde_json::from_str(&text).unwrap() else {
+            panic!("not a recording episode")
+        };
+        unpack_recording_numbers(&mut view, &packed, numbers.len(), |r| numbers[r].to_vec()).unwrap();
+        assert_eq!(view.numeric[1].frames.timestamps_secs, original.numeric[1].frames.timestamps_secs);
+        assert_eq!(view.numeric[1].frames.series[0].dimensions[0], original.numeric[1].frames.series[0].dimensions[0]);
+        assert!(view.numeric[1].frames.series[0].dimensions[1][1].is_nan());
+        assert_eq!(view.numeric[0].frames.series[2], original.numeric[0].frames.series[2]);
+        let short = unpack_recording_numbers(&mut view.clone(), &packed, numbers.len() - 1, |r| numbers[r].to_vec());
+        assert!(matches!(short, Err(UnpackError::LengthMismatch { .. })));
     }
 
     #[test]

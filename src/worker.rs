@@ -15,7 +15,9 @@ use bytes::Bytes;
 use episcope_core::lerobot::info::FeatureKind;
 use episcope_core::lerobot::overview::Overview;
 use episcope_core::lerobot::{open_dataset, read_episode_frames, read_image_frame, Dataset};
-use episcope_core::recording::{open_recording, recording_files, RecordingError};
+use episcope_core::recording::image::{open_image_stream, Frame, ImageStream};
+use episcope_core::recording::read::read_episode as read_recording_streams;
+use episcope_core::recording::{open_recording, recording_files, Recording, RecordingEpisode, RecordingError};
 use episcope_core::source::{check_range, ByteSource, LocalBoxFuture, SourceError};
 use episcope_core::DatasetTree;
 use wasm_bindgen::prelude::*;
@@ -23,7 +25,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
-use crate::protocol::{pack_episode_numbers, BundledFile, PackedEpisode, Request, Response, VideoClip};
+use crate::protocol::{
+    pack_episode_numbers, pack_recording_numbers, recording_numbers_len, BundledFile, PackedEpisode, Request, Response,
+    VideoClip, RGBA_MIME,
+};
 
 fn js_error(value: JsValue) -> SourceError {
     let reason = value
@@ -154,8 +159,22 @@ struct OpenDataset {
 thread_local! {
     static OPEN: RefCell<Option<Rc<OpenDataset>>> = const { RefCell::new(None) };
     /// The open recording files (bags, MCAP, HDF5), when those were opened instead of a dataset.
-    static OPEN_RECORDING: RefCell<Option<(String, DatasetTree)>> = const { RefCell::new(None) };
+    static OPEN_RECORDING: RefCell<Option<Rc<OpenRecording>>> = const { RefCell::new(None) };
+    /// The image stream last shown (episode, stream, its frames), so scrubbing decodes only the
+    /// frame asked for instead of reading the topic again.
+    static IMAGE_STREAM: RefCell<Option<(u64, String, Rc<ImageStream>)>> = const { RefCell::new(None) };
 }
+
+/// Recording files opened instead of a dataset.
+struct OpenRecording {
+    name: String,
+    tree: DatasetTree,
+    recording: Recording,
+}
+
+/// The largest image stream kept between frame requests, in message bytes; a larger one is read
+/// again for every frame (slower, but the worker's memory stays bounded).
+const MAX_KEPT_IMAGE_STREAM_BYTES: u64 = 512 << 20;
 
 fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
@@ -226,6 +245,7 @@ pub(crate) fn progress_poster<'a>(
 async fn open(request_id: u32, name: String, tree: DatasetTree, started_ms: f64) {
     let tree = tree.rooted_at_dataset();
     OPEN_RECORDING.with(|open| *open.borrow_mut() = None);
+    IMAGE_STREAM.with(|kept| *kept.borrow_mut() = None);
     if !tree.contains("meta/info.json") && !recording_files(&tree).is_empty() {
         let files: Vec<&str> = recording_files(&tree).iter().map(|f| f.path.as_str()).collect();
         let folder = (name != "dataset").then_some(name.as_str());
@@ -235,16 +255,17 @@ async fn open(request_id: u32, name: String, tree: DatasetTree, started_ms: f64)
                 let bytes_read = tree.io().bytes_read();
                 let size_bytes = tree.total_size();
                 OPEN.with(|open| *open.borrow_mut() = None);
-                OPEN_RECORDING.with(|open| *open.borrow_mut() = Some((name.clone(), tree)));
                 let worker_ms = now_ms() - started_ms;
-                post(&Response::RecordingOpened {
+                let answer = Response::RecordingOpened {
                     request_id,
-                    name,
-                    recording: Box::new(recording),
+                    name: name.clone(),
+                    recording: Box::new(recording.clone()),
                     size_bytes,
                     bytes_read,
                     worker_ms,
-                });
+                };
+                OPEN_RECORDING.with(|open| *open.borrow_mut() = Some(Rc::new(OpenRecording { name, tree, recording })));
+                post(&answer);
             }
             Err(e) => {
                 let path = match &e {
@@ -310,10 +331,10 @@ async fn handle(request: Request, files: js_sys::Array, started_ms: f64) {
             open(request_id, name, tree, started_ms).await;
         }
         Request::Check { .. } if OPEN_RECORDING.with(|open| open.borrow().is_some()) => {
-            let Some((name, tree)) = OPEN_RECORDING.with(|open| open.borrow().clone()) else { return };
+            let Some(open) = OPEN_RECORDING.with(|open| open.borrow().clone()) else { return };
             let options = episcope_core::check::CheckOptions { skip_hashes: false, ..Default::default() };
-            let mut progress = progress_poster(request_id, "check ", &tree);
-            let report = episcope_core::check::check_recording(&tree, &name, &options, &mut progress).await;
+            let mut progress = progress_poster(request_id, "check ", &open.tree);
+            let report = episcope_core::check::check_recording(&open.tree, &open.name, &options, &mut progress).await;
             post(&Response::Checked { request_id, report: Box::new(report) });
         }
         Request::Check { .. } => {
@@ -387,6 +408,12 @@ async fn handle(request: Request, files: js_sys::Array, started_ms: f64) {
                 Err(e) => post(&failed(request_id, e.to_string())),
             }
         }
+        Request::ReadRecordingEpisode { episode_index, .. } => {
+            read_recording_episode(request_id, episode_index, started_ms).await
+        }
+        Request::ReadRecordingFrame { episode_index, stream, index, .. } => {
+            read_recording_frame(request_id, episode_index, stream, index).await
+        }
         Request::LoadRobot { urdf_path, mesh_paths, .. } => {
             load_robot(request_id, &urdf_path, &mesh_paths, &files).await
         }
@@ -404,6 +431,86 @@ async fn handle(request: Request, files: js_sys::Array, started_ms: f64) {
                 Err(e) => post(&failed(request_id, e.to_string())),
             }
         }
+    }
+}
+
+fn open_recording_episode(request_id: u32, episode_index: u64) -> Option<(Rc<OpenRecording>, RecordingEpisode)> {
+    let Some(open) = OPEN_RECORDING.with(|open| open.borrow().clone()) else {
+        post(&failed(request_id, "no recording is open".into()));
+        return None;
+    };
+    let episode = usize::try_from(episode_index).ok().and_then(|i| open.recording.episodes.get(i)).cloned();
+    match episode {
+        Some(episode) => Some((open, episode)),
+        None => {
+            post(&failed(request_id, format!("episode {episode_index} is not in the recording")));
+            None
+        }
+    }
+}
+
+/// Reads every stream of a recording episode and answers with the explorer's view of it, the
+/// numbers in one transferred `Float64Array`.
+async fn read_recording_episode(request_id: u32, episode_index: u64, started_ms: f64) {
+    let Some((open, episode)) = open_recording_episode(request_id, episode_index) else { return };
+    let streams = match read_recording_streams(&open.tree, &episode).await {
+        Ok(streams) => streams,
+        Err(e) => return post(&failed(request_id, e.to_string())),
+    };
+    let mut view = crate::recording_view::episode_view(episode_index, &episode.name, &streams);
+    drop(streams);
+    let Ok(total) = u32::try_from(recording_numbers_len(&view)) else {
+        return post(&failed(request_id, format!("episode {episode_index} has too many numbers ({})", episode.name)));
+    };
+    let array = js_sys::Float64Array::new_with_length(total);
+    let packed = pack_recording_numbers(&mut view, |offset, values| {
+        let (start, end) = (offset as u32, (offset + values.len()) as u32);
+        array.subarray(start, end).copy_from(values);
+    });
+    let answer = Response::RecordingEpisode {
+        request_id,
+        view: Box::new(view),
+        packed,
+        bytes_read: open.tree.io().bytes_read(),
+        worker_ms: now_ms() - started_ms,
+    };
+    post_with_binary(&answer, array.buffer());
+}
+
+/// Answers one frame of an image stream: RGBA pixels or the JPEG/PNG bytes, attached.
+async fn read_recording_frame(request_id: u32, episode_index: u64, stream: String, index: u64) {
+    let Some((open, episode)) = open_recording_episode(request_id, episode_index) else { return };
+    let kept = IMAGE_STREAM.with(|kept| {
+        kept.borrow().as_ref().filter(|(e, s, _)| *e == episode_index && *s == stream).map(|(_, _, f)| f.clone())
+    });
+    let frames = match kept {
+        Some(frames) => frames,
+        None => match open_image_stream(&open.tree, &episode, &stream).await {
+            Ok(frames) => {
+                let frames = Rc::new(frames);
+                if frames.held_bytes() <= MAX_KEPT_IMAGE_STREAM_BYTES {
+                    IMAGE_STREAM.with(|kept| *kept.borrow_mut() = Some((episode_index, stream.clone(), frames.clone())));
+                }
+                frames
+            }
+            Err(e) => return post(&failed(request_id, e.to_string())),
+        },
+    };
+    let frame = usize::try_from(index).map_err(|_| format!("frame {index}")).and_then(|i| {
+        frames.frame(i).map_err(|e| format!("{stream}, {e}: {}", episode.name))
+    });
+    match frame {
+        Ok(Frame::Rgba { width, height, pixels }) => {
+            let binary = js_sys::Uint8Array::from(&pixels[..]).buffer();
+            let answer = Response::RecordingFrame { request_id, stream, index, width, height, mime: RGBA_MIME.to_string() };
+            post_with_binary(&answer, binary);
+        }
+        Ok(Frame::Encoded { mime, bytes }) => {
+            let binary = js_sys::Uint8Array::from(&bytes[..]).buffer();
+            let answer = Response::RecordingFrame { request_id, stream, index, width: 0, height: 0, mime: mime.to_string() };
+            post_with_binary(&answer, binary);
+        }
+        Err(message) => post(&failed(request_id, message)),
     }
 }
 

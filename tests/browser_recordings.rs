@@ -120,3 +120,89 @@ async fn a_truncated_recording_shows_an_error_naming_the_file() {
     browser.screenshot("recording-truncated").await;
     browser.close().await;
 }
+
+/// Width, height and the RGBA of pixel (x, y) of a recording frame canvas.
+async fn frame_pixel(browser: &Browser, stream: &str, x: u32, y: u32) -> Vec<u64> {
+    let script = "const c = document.querySelector(`[data-testid=recording-frame][data-stream=\"${arguments[0]}\"]`);
+        const d = c.getContext('2d').getImageData(arguments[1], arguments[2], 1, 1).data;
+        return [c.width, c.height, d[0], d[1], d[2], d[3]];";
+    let value = browser.client.execute(script, vec![stream.into(), x.into(), y.into()]).await.unwrap();
+    value.as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect()
+}
+
+async fn attr(browser: &Browser, css: &str, name: &str) -> String {
+    browser.wait_for(css).await.attr(name).await.unwrap().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_recording_episode_plots_every_stream_at_its_rate_and_shows_cameras_at_the_cursor() {
+    let server = StaticServer::start(dist_dir());
+    let browser = Browser::start(&server).await;
+    open(
+        &browser,
+        &server,
+        &[fixture("rosbag2/camera_pose/metadata.yaml"), fixture("rosbag2/camera_pose/camera_pose.mcap")],
+    )
+    .await;
+    browser.wait_for("[data-testid=open-recording-episode][data-episode='0']").await.click().await.unwrap();
+    browser.wait_for("[data-testid=recording-episode-view]").await;
+
+    // Each numeric stream keeps its own messages: 50 JointStates, 20 poses.
+    assert_eq!(attr(&browser, "[data-testid=stream-plots][data-stream='/joint_states']", "data-messages").await, "50");
+    assert_eq!(attr(&browser, "[data-testid=stream-plots][data-stream='/pose']", "data-messages").await, "20");
+    // Dimension names come from the messages: JointState names, and a pose's x, y, z.
+    for joint in ["shoulder", "elbow", "wrist"] {
+        browser
+            .wait_for(&format!(
+                "[data-testid=stream-plots][data-stream='/joint_states'] [data-testid=plot-panel][data-feature=position] [data-dim={joint}]"
+            ))
+            .await;
+    }
+    for axis in ["x", "y", "z"] {
+        browser
+            .wait_for(&format!(
+                "[data-testid=stream-plots][data-stream='/pose'] [data-testid=plot-panel][data-feature='pose.position'] [data-dim={axis}]"
+            ))
+            .await;
+    }
+    browser.wait_for("[data-testid=plot][data-draw-ms]").await;
+    // The 3D view starts on the pose stream (a position's x, y, z).
+    let picked = browser.client.execute("return document.querySelector('[data-testid=stream-3d]').selectedOptions[0].textContent;", vec![]).await.unwrap();
+    assert!(picked.as_str().unwrap().starts_with("/pose"), "{picked:?}");
+    browser.wait_for("[data-testid=trajectory-panel]").await;
+    // The timeline steps through the densest stream (50 JointStates).
+    assert_eq!(attr(&browser, "[data-testid=playback]", "data-frames").await, "50");
+
+    // At the start every camera shows its first frame: bgr8 drawn as RGB (8x, 10y, 20i).
+    browser.wait_for("[data-testid=recording-frame][data-stream='/camera/image_raw'][data-frame='0']").await;
+    assert_eq!(frame_pixel(&browser, "/camera/image_raw", 5, 7).await, [32, 24, 40, 70, 0, 255]);
+    // At the end: the last frame of each stream, whatever its rate.
+    browser.wait_for("[data-testid=jump-end]").await.click().await.unwrap();
+    browser.wait_for("[data-testid=recording-frame][data-stream='/camera/image_raw'][data-frame='9']").await;
+    assert_eq!(frame_pixel(&browser, "/camera/image_raw", 31, 23).await, [32, 24, 248, 230, 180, 255]);
+    // The PNG CompressedImage, decoded by the browser: solid (200, 40i, 30), i = 4.
+    browser.wait_for("[data-testid=recording-frame][data-stream='/camera/compressed'][data-frame='4']").await;
+    assert_eq!(frame_pixel(&browser, "/camera/compressed", 8, 8).await, [16, 16, 200, 160, 30, 255]);
+    // 16UC1 depth: zero (no depth) black, the farthest column white.
+    browser.wait_for("[data-testid=recording-frame][data-stream='/camera/depth'][data-frame='4']").await;
+    assert_eq!(frame_pixel(&browser, "/camera/depth", 0, 3).await, [16, 12, 0, 0, 0, 255]);
+    assert_eq!(frame_pixel(&browser, "/camera/depth", 15, 3).await, [16, 12, 255, 255, 255, 255]);
+    // Stepping back one JointState (20 ms) leaves the 10 Hz camera on its last frame (logged at 0.903 s).
+    browser.wait_for("[data-testid=step-back]").await.click().await.unwrap();
+    let time: f64 = attr(&browser, "[data-testid=time-cursor]", "data-time-secs").await.parse().unwrap();
+    assert!((time - 0.96).abs() < 1e-6, "cursor at {time}");
+    assert_eq!(attr(&browser, "[data-testid=recording-frame][data-stream='/camera/image_raw']", "data-frame").await, "9");
+    assert!(browser.client.find(Locator::Css("[data-testid=recording-frame-error]")).await.is_err());
+    assert!(browser.client.find(Locator::Css("[data-testid=episode-error]")).await.is_err());
+    browser.screenshot("recording-episode").await;
+    browser.client.execute("document.querySelector('[data-testid=trajectory-panel]').scrollIntoView();", vec![]).await.unwrap();
+    browser.screenshot("recording-episode-3d-and-plots").await;
+
+    browser.wait_for("[data-testid=back-to-recording]").await.click().await.unwrap();
+    browser.wait_for("[data-testid=recording-overview]").await;
+    for request in server.requests.lock().unwrap().iter().filter(|r| !r.is_browser_service()) {
+        assert_eq!((request.method.as_str(), request.body_bytes), ("GET", 0), "{request:?}");
+        assert!(!request.path.contains(".mcap"), "{request:?}");
+    }
+    browser.close().await;
+}

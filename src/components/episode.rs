@@ -78,7 +78,7 @@ pub struct Explorer {
 }
 
 impl Explorer {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             cursor: RwSignal::new(None),
             window: RwSignal::new(None),
@@ -91,11 +91,11 @@ impl Explorer {
     }
 
     /// The cursor, or the start when it is unset.
-    fn time_untracked(self) -> f64 {
+    pub(crate) fn time_untracked(self) -> f64 {
         self.cursor.get_untracked().unwrap_or(self.bounds.get_untracked().from_secs)
     }
 
-    fn set_time(self, time_secs: f64) {
+    pub(crate) fn set_time(self, time_secs: f64) {
         let bounds = self.bounds.get_untracked();
         let t = time_secs.clamp(bounds.from_secs, bounds.to_secs);
         self.cursor.set(Some(t));
@@ -107,13 +107,13 @@ impl Explorer {
         }
     }
 
-    fn step(self, frames: i64) {
+    pub(crate) fn step(self, frames: i64) {
         self.playing.set(false);
         let t = step_frames(&self.times.get_value(), self.time_untracked(), frames);
         self.set_time(t);
     }
 
-    fn toggle_play(self) {
+    pub(crate) fn toggle_play(self) {
         if self.playing.get_untracked() {
             self.playing.set(false);
             return;
@@ -170,7 +170,7 @@ fn sync_video(video: &web_sys::HtmlVideoElement, clip: &VideoClip, time_secs: f6
 }
 
 /// Whether a key event comes from a form control (keys then belong to it).
-fn typing_in_control(ev: &web_sys::KeyboardEvent) -> bool {
+pub(crate) fn typing_in_control(ev: &web_sys::KeyboardEvent) -> bool {
     ev.target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
         .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON"))
@@ -307,7 +307,7 @@ fn explorer_view(
 }
 
 #[component]
-fn PlaybackBar(state: AppState, episode: u64, explorer: Explorer, frames: Arc<EpisodeFrames>) -> impl IntoView {
+pub(crate) fn PlaybackBar(state: AppState, episode: u64, explorer: Explorer, frames: Arc<EpisodeFrames>) -> impl IntoView {
     let total_frames = frames.frames;
     let lang = use_lang();
     let fraction = move |t: f64| {
@@ -545,7 +545,7 @@ struct Drag {
 }
 
 #[component]
-fn PlotPanel(frames: Arc<EpisodeFrames>, index: usize, explorer: Explorer, resized: RwSignal<u32>) -> impl IntoView {
+pub(crate) fn PlotPanel(frames: Arc<EpisodeFrames>, index: usize, explorer: Explorer, resized: RwSignal<u32>) -> impl IntoView {
     let name = frames.series[index].feature.clone();
     let labels = frames.series[index].labels.clone();
     let hidden = RwSignal::new(vec![false; labels.len()]);

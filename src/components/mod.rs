@@ -8,6 +8,7 @@ pub mod home;
 pub mod lang_switch;
 pub mod overview;
 pub mod recording;
+pub mod recording_episode;
 pub mod report;
 pub mod rules;
 pub mod stats;

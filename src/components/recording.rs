@@ -57,10 +57,12 @@ fn recording_view(name: String, size_bytes: u64, recording: Recording) -> impl I
             }
         })
         .collect_view();
+    let state = expect_context::<AppState>();
     let episode_rows = recording
         .episodes
         .iter()
         .map(|e| {
+            let index = e.index as u64;
             let duration = match (e.start_time_ns, e.end_time_ns) {
                 (Some(a), Some(b)) if b >= a => Some((b - a) as f64 * 1e-9),
                 _ => None,
@@ -72,6 +74,8 @@ fn recording_view(name: String, size_bytes: u64, recording: Recording) -> impl I
                     <td>{e.format.label()}</td>
                     <td class="num">{e.frames.to_string()}</td>
                     <td class="num">{move || duration.map(|secs| RecordingSentence::Seconds { secs }.text(lang.get())).unwrap_or_else(dash)}</td>
+                    <td><button class="secondary" data-testid="open-recording-episode" data-episode=index.to_string()
+                        on:click=move |_| state.select_episode(Some(index))>{t(RecordingText::OpenEpisode)}</button></td>
                 </tr>
             }
         })
@@ -89,7 +93,7 @@ fn recording_view(name: String, size_bytes: u64, recording: Recording) -> impl I
                 <div class="fact"><div class="fact-label">{t(RecordingText::Size)}</div>
                     <div class="fact-value">{move || format_bytes(size_bytes, lang.get())}</div></div>
             </div>
-            <p class="muted small" data-testid="recording-not-in-explorer">{t(RecordingText::NotInExplorer)}</p>
+            <p class="muted small" data-testid="recording-open-hint">{t(RecordingText::OpenEpisodeHint)}</p>
         </section>
         <section class="card">
             <h2>{t(RecordingText::Streams)}</h2>
@@ -111,7 +115,7 @@ fn recording_view(name: String, size_bytes: u64, recording: Recording) -> impl I
                 <table class="table" data-testid="recording-episodes">
                     <thead><tr>
                         <th>"#"</th><th>{t(RecordingText::ColFile)}</th><th>{t(RecordingText::Format)}</th>
-                        <th>{t(RecordingText::ColFrames)}</th><th>{t(RecordingText::Duration)}</th>
+                        <th>{t(RecordingText::ColFrames)}</th><th>{t(RecordingText::Duration)}</th><th>{t(RecordingText::ColOpen)}</th>
                     </tr></thead>
                     <tbody>{episode_rows}</tbody>
                 </table>

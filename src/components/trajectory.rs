@@ -88,7 +88,9 @@ fn robot_scene_of(
         paths.push(path);
     }
     let cursor = explorer.cursor.get_untracked();
-    let frame = frame_at(&explorer.times.get_value(), cursor.unwrap_or(explorer.bounds.get_untracked().from_secs));
+    // The main episode's own times: a recording's pose stream ticks at its own rate.
+    let times = episodes.first().map(|f| f.timestamps_secs.as_slice()).unwrap_or_default();
+    let frame = frame_at(times, cursor.unwrap_or(explorer.bounds.get_untracked().from_secs));
     let primitives = robot_primitives(&model.tree, map, main_rows, frame, &model.meshes).map_err(|e| e.to_string())?;
     Ok(robot_scene(paths, primitives, cursor))
 }
@@ -110,7 +112,13 @@ fn input_files(input: &web_sys::HtmlInputElement) -> Vec<(String, web_sys::File)
 }
 
 #[component]
-pub fn TrajectoryPanel(frames: Arc<EpisodeFrames>, explorer: Explorer) -> impl IntoView {
+pub fn TrajectoryPanel(
+    frames: Arc<EpisodeFrames>,
+    explorer: Explorer,
+    /// A recording's stream: no other episodes to overlay (they are read per dataset episode).
+    #[prop(optional)]
+    without_overlays: bool,
+) -> impl IntoView {
     let state = expect_context::<AppState>();
     let lang = use_lang();
     let episode = frames.episode_index;
@@ -243,6 +251,7 @@ pub fn TrajectoryPanel(frames: Arc<EpisodeFrames>, explorer: Explorer) -> impl I
         }
     });
     let pose_rows = rows.clone();
+    let pose_frames = frames.clone();
     Effect::new(move || {
         let t = explorer.cursor.get();
         viewer.with_value(|v| {
@@ -252,7 +261,7 @@ pub fn TrajectoryPanel(frames: Arc<EpisodeFrames>, explorer: Explorer) -> impl I
         });
         // The robot's links follow the cursor (only their poses change).
         if let (true, Some(model), Some(map)) = (robot_mode.get(), robot.get(), mapping.get()) {
-            let frame = frame_at(&explorer.times.get_value(), t.unwrap_or(explorer.bounds.get_untracked().from_secs));
+            let frame = frame_at(&pose_frames.timestamps_secs, t.unwrap_or(explorer.bounds.get_untracked().from_secs));
             if let Ok(primitives) = robot_primitives(&model.tree, &map, &pose_rows, frame, &model.meshes) {
                 let poses: Vec<_> = primitives.iter().map(|p| p.world_from_object).collect();
                 viewer.with_value(|v| {
@@ -339,7 +348,7 @@ pub fn TrajectoryPanel(frames: Arc<EpisodeFrames>, explorer: Explorer) -> impl I
                         on:click=move |_| viewer.with_value(|v| if let Some(v) = v { v.reset_view() })>{t(EpisodeText::ResetView)}</button>
                 </div>
             </div>
-            <div class="trajectory-controls">
+            <div class="trajectory-controls" class:hidden=without_overlays>
                 <label>{t(EpisodeText::OverlayEpisodes)}
                     <input type="text" class="medium" placeholder=t(EpisodeText::OverlayPlaceholder) data-testid="trajectory-overlay"
                         prop:value=move || overlay_text.get()

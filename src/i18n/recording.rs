@@ -30,8 +30,20 @@ catalogue! {
         KindCompressedImage => "compressed image", "圧縮画像";
         KindText => "text", "テキスト";
         KindOther => "other", "その他";
-        NotInExplorer => "Plots, camera frames and the 3D view of recordings are not in the web app yet. The readiness check below reads every message; episcope info and episcope check on the command line give the same results.",
-            "収録ファイルのプロット、カメラ画像、3D 表示はまだ Web アプリにありません。下の準備状況チェックはすべてのメッセージを読みます。コマンドラインの episcope info と episcope check でも同じ結果が得られます。";
+        OpenEpisodeHint => "Open an episode to see its streams plotted, its cameras at the cursor and its poses in 3D. The readiness check below reads every message; episcope info and episcope check on the command line give the same results.",
+            "エピソードを開くと、ストリームのプロット、カーソル位置のカメラ画像、3D の姿勢を表示します。下の準備状況チェックはすべてのメッセージを読みます。コマンドラインの episcope info と episcope check でも同じ結果が得られます。";
+        ColOpen => "View", "表示";
+        OpenEpisode => "Open", "開く";
+        BackToRecording => "Back to the recording", "収録ファイルへ戻る";
+        ReadingEpisode => "Reading every stream of the episode…", "エピソードの全ストリームを読み込み中…";
+        CouldNotRead => "Could not read this episode:", "このエピソードを読み込めませんでした：";
+        Stream3d => "Stream in 3D", "3D 表示のストリーム";
+        NotShownHeading => "Streams not shown", "表示していないストリーム";
+        NoFrameYet => "before the first frame", "最初のフレームより前";
+        TimelineNote => "Every stream keeps its own rate: plots draw each message at its log time, cameras show the last frame at or before the cursor, and the step keys move through the messages of the densest stream.",
+            "各ストリームは固有のレートのままです。プロットは各メッセージを記録時刻に描き、カメラはカーソル以前の最新フレームを表示し、ステップキーは最も密なストリームのメッセージ単位で移動します。";
+        UntimedNote => "This file stores frames, not times: time is the frame number over the file's rate.",
+            "このファイルは時刻ではなくフレームを保存しています。時刻はフレーム番号をファイルのレートで割った値です。";
         RatesNote => "Rates and first/last times come from the files' summaries: shown for a stream alone in its file, in one episode; the readiness check measures every stream from its messages.",
             "レートと最初／最後の時刻はファイルの要約から取得します（ファイル内の唯一のストリームで、1 エピソードの場合に表示）。準備状況チェックはすべてのストリームをメッセージから測定します。";
     }
@@ -46,6 +58,14 @@ pub enum RecordingSentence {
     Rate { hz: f64 },
     /// A duration in seconds.
     Seconds { secs: f64 },
+    /// `Episode 2 · a.mcap`.
+    EpisodeHeading { episode: u64, name: String },
+    /// `frame 3 of 10 · 0.303 s`.
+    FrameAt { frame: u64, frames: u64, secs: f64 },
+    /// `/topic (type): why`.
+    NotShown { stream: String, type_name: String, reason: String },
+    /// `3 streams · 85 messages on screen`.
+    StreamsShown { numeric: u64, images: u64 },
 }
 
 impl Text for RecordingSentence {
@@ -57,6 +77,19 @@ impl Text for RecordingSentence {
             },
             RecordingSentence::Rate { hz } => format!("{hz:.1} Hz"),
             RecordingSentence::Seconds { secs } => format_duration(*secs, lang),
+            RecordingSentence::EpisodeHeading { episode, name } => match lang {
+                Lang::En => format!("Episode {episode} · {name}"),
+                Lang::Ja => format!("エピソード {episode} · {name}"),
+            },
+            RecordingSentence::FrameAt { frame, frames, secs } => match lang {
+                Lang::En => format!("frame {frame} of {frames} · {secs:.3} s"),
+                Lang::Ja => format!("フレーム {frame} / {frames} · {secs:.3} 秒"),
+            },
+            RecordingSentence::NotShown { stream, type_name, reason } => format!("{stream} ({type_name}): {reason}"),
+            RecordingSentence::StreamsShown { numeric, images } => match lang {
+                Lang::En => format!("{numeric} plotted streams · {images} camera streams"),
+                Lang::Ja => format!("プロット {numeric} ストリーム · カメラ {images} ストリーム"),
+            },
         }
     }
 }
@@ -69,7 +102,12 @@ mod tests {
     #[test]
     fn every_entry_is_translated() {
         assert_translated(RecordingText::ALL);
-        assert_translated(&[RecordingSentence::Counts { episodes: 2, streams: 3 }]);
+        assert_translated(&[
+            RecordingSentence::Counts { episodes: 2, streams: 3 },
+            RecordingSentence::EpisodeHeading { episode: 1, name: "a.mcap".into() },
+            RecordingSentence::FrameAt { frame: 1, frames: 2, secs: 0.5 },
+            RecordingSentence::StreamsShown { numeric: 1, images: 2 },
+        ]);
     }
 
     #[test]

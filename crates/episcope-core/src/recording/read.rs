@@ -154,7 +154,9 @@ fn read_hdf5_episode(
             None if info.kind == StreamKind::Numeric => Err("not on the episode's frame axis".to_string()),
             None => Err("not numeric".to_string()),
         };
-        let times_ns = if field.is_some() { series.times_ns.clone() } else { Vec::new() };
+        // An image stack on the episode's frame axis ticks with it (one frame per row).
+        let on_frame_axis = info.kind == StreamKind::Image && info.messages as usize == series.times_ns.len();
+        let times_ns = if field.is_some() || on_frame_axis { series.times_ns.clone() } else { Vec::new() };
         out.push(EpisodeStream { info: info.clone(), times_ns, timed: false, series: stream_series });
     }
     Ok(out)
