@@ -160,7 +160,14 @@ pub enum Response {
     },
     /// A frame of a recording's image stream: RGBA pixels (`mime` is [`RGBA_MIME`], `width ×
     /// height × 4` bytes) or encoded JPEG/PNG bytes, attached.
-    RecordingFrame { request_id: u32, stream: String, index: u64, width: u32, height: u32, mime: String },
+    RecordingFrame {
+        request_id: u32,
+        stream: String,
+        index: u64,
+        width: u32,
+        height: u32,
+        mime: String,
+    },
     /// The encoded image (PNG/JPEG bytes attached to the message, not in the JSON).
     Image {
         request_id: u32,
@@ -444,11 +451,8 @@ mod tests {
         let mut second = episode();
         second.timestamps_secs = vec![0.05, 0.5, 0.9];
         second.series[0].dimensions[0] = vec![4.0, 5.0, 6.0];
-        let stream = |name: &str, frames: EpisodeFrames| StreamFrames {
-            stream: name.into(),
-            type_name: "t".into(),
-            frames,
-        };
+        let stream =
+            |name: &str, frames: EpisodeFrames| StreamFrames { stream: name.into(), type_name: "t".into(), frames };
         let original = RecordingEpisodeView {
             episode_index: 0,
             name: "a.mcap".into(),
@@ -457,6 +461,7 @@ mod tests {
             numeric: vec![stream("/a", episode()), stream("/b", second)],
             images: vec![],
             not_shown: vec![],
+            streams: vec![],
         };
         let mut view = original.clone();
         let mut numbers = vec![0.0; recording_numbers_len(&view)];
@@ -464,7 +469,8 @@ mod tests {
             numbers[offset..offset + values.len()].copy_from_slice(values)
         });
         assert_eq!(numbers.len(), 2 * 12);
-        let answer = Response::RecordingEpisode { request_id: 2, view: Box::new(view), packed, bytes_read: 0, worker_ms: 0.0 };
+        let answer =
+            Response::RecordingEpisode { request_id: 2, view: Box::new(view), packed, bytes_read: 0, worker_ms: 0.0 };
         let text = serde_json::to_string(&answer).unwrap();
         let Response::RecordingEpisode { mut view, packed, .. } = serde_json::from_str(&text).unwrap() else {
             panic!("not a recording episode")

@@ -2,6 +2,7 @@
 //! its span, what to call picked files, and one episode's streams as the explorer draws them (each
 //! numeric stream on its own time axis, its scalar leaves grouped into vectors).
 
+use episcope_core::check::recording::{stream_timing, StreamTiming};
 use episcope_core::lerobot::{EpisodeFrames, FeatureSeries};
 use episcope_core::recording::read::EpisodeStream;
 use episcope_core::recording::{NumericField, Recording, StreamKind};
@@ -51,6 +52,22 @@ pub struct RecordingEpisodeView {
     pub images: Vec<ImageTimeline>,
     /// Streams with nothing to plot or show, and why.
     pub not_shown: Vec<NotShown>,
+    /// Every stream's messages and timing in this episode (the rate rules' own measures).
+    #[serde(default)]
+    pub streams: Vec<StreamRow>,
+}
+
+/// One stream of the episode, measured from its messages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StreamRow {
+    pub stream: String,
+    pub type_name: String,
+    pub kind: StreamKind,
+    pub messages: u64,
+    pub first_secs: Option<f64>,
+    pub last_secs: Option<f64>,
+    /// Rate, gaps and longest interval; `None` for frame numbers over a rate (HDF5).
+    pub timing: Option<StreamTiming>,
 }
 
 /// A numeric stream's features on its own time axis (`frames.timestamps_secs`).
@@ -155,10 +172,22 @@ pub fn episode_view(episode_index: u64, name: &str, streams: &[EpisodeStream]) -
         numeric: Vec::new(),
         images: Vec::new(),
         not_shown: Vec::new(),
+        streams: Vec::new(),
     };
     for stream in streams {
         let info = &stream.info;
-        let not_shown = |reason: String| NotShown { stream: info.name.clone(), type_name: info.type_name.clone(), reason };
+        let relative = |t: Option<&u64>| t.map(|t| t.saturating_sub(start_ns) as f64 * 1e-9);
+        view.streams.push(StreamRow {
+            stream: info.name.clone(),
+            type_name: info.type_name.clone(),
+            kind: info.kind,
+            messages: stream.times_ns.len() as u64,
+            first_secs: relative(stream.times_ns.first()),
+            last_secs: relative(stream.times_ns.last()),
+            timing: stream.timed.then(|| stream_timing(&stream.times_ns)),
+        });
+        let not_shown =
+            |reason: String| NotShown { stream: info.name.clone(), type_name: info.type_name.clone(), reason };
         match info.kind {
             StreamKind::Image | StreamKind::CompressedImage => {
                 if stream.times_ns.is_empty() {
@@ -185,7 +214,11 @@ pub fn episode_view(episode_index: u64, name: &str, streams: &[EpisodeStream]) -
                         series: features_of(&series.fields, times.len()),
                         timestamps_secs: times,
                     };
-                    view.numeric.push(StreamFrames { stream: info.name.clone(), type_name: info.type_name.clone(), frames });
+                    view.numeric.push(StreamFrames {
+                        stream: info.name.clone(),
+                        type_name: info.type_name.clone(),
+                        frames,
+                    });
                 }
                 Err(reason) => view.not_shown.push(not_shown(reason.clone())),
             },
@@ -286,6 +319,10 @@ mod tests {
         assert_eq!(view.default_3d_stream(), Some(1));
         assert_eq!(view.not_shown.len(), 1);
         assert_eq!(view.not_shown[0].reason, "no definition");
+        assert_eq!(view.streams.len(), 4);
+        assert_eq!(view.streams[1].messages, 2);
+        assert_eq!(view.streams[1].first_secs, Some(0.0));
+        assert!(view.streams[1].timing.is_some_and(|t| (t.longest_interval_secs.unwrap() - 0.04).abs() < 1e-12));
     }
 
     fn episode(index: usize, span: (Option<u64>, Option<u64>)) -> RecordingEpisode {

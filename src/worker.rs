@@ -489,25 +489,28 @@ async fn read_recording_frame(request_id: u32, episode_index: u64, stream: Strin
             Ok(frames) => {
                 let frames = Rc::new(frames);
                 if frames.held_bytes() <= MAX_KEPT_IMAGE_STREAM_BYTES {
-                    IMAGE_STREAM.with(|kept| *kept.borrow_mut() = Some((episode_index, stream.clone(), frames.clone())));
+                    IMAGE_STREAM
+                        .with(|kept| *kept.borrow_mut() = Some((episode_index, stream.clone(), frames.clone())));
                 }
                 frames
             }
             Err(e) => return post(&failed(request_id, e.to_string())),
         },
     };
-    let frame = usize::try_from(index).map_err(|_| format!("frame {index}")).and_then(|i| {
-        frames.frame(i).map_err(|e| format!("{stream}, {e}: {}", episode.name))
-    });
+    let frame = usize::try_from(index)
+        .map_err(|_| format!("frame {index}"))
+        .and_then(|i| frames.frame(i).map_err(|e| format!("{stream}, {e}: {}", episode.name)));
     match frame {
         Ok(Frame::Rgba { width, height, pixels }) => {
             let binary = js_sys::Uint8Array::from(&pixels[..]).buffer();
-            let answer = Response::RecordingFrame { request_id, stream, index, width, height, mime: RGBA_MIME.to_string() };
+            let answer =
+                Response::RecordingFrame { request_id, stream, index, width, height, mime: RGBA_MIME.to_string() };
             post_with_binary(&answer, binary);
         }
         Ok(Frame::Encoded { mime, bytes }) => {
             let binary = js_sys::Uint8Array::from(&bytes[..]).buffer();
-            let answer = Response::RecordingFrame { request_id, stream, index, width: 0, height: 0, mime: mime.to_string() };
+            let answer =
+                Response::RecordingFrame { request_id, stream, index, width: 0, height: 0, mime: mime.to_string() };
             post_with_binary(&answer, binary);
         }
         Err(message) => post(&failed(request_id, message)),

@@ -166,8 +166,18 @@ async fn a_recording_episode_plots_every_stream_at_its_rate_and_shows_cameras_at
             .await;
     }
     browser.wait_for("[data-testid=plot][data-draw-ms]").await;
+    // Every stream measured from its messages: rate and gaps (none here).
+    assert_eq!(
+        attr(&browser, "[data-testid=episode-stream-row][data-stream='/camera/image_raw']", "data-messages").await,
+        "10"
+    );
+    assert_eq!(attr(&browser, "[data-testid=episode-stream-row][data-stream='/joint_states']", "data-gaps").await, "0");
     // The 3D view starts on the pose stream (a position's x, y, z).
-    let picked = browser.client.execute("return document.querySelector('[data-testid=stream-3d]').selectedOptions[0].textContent;", vec![]).await.unwrap();
+    let picked = browser
+        .client
+        .execute("return document.querySelector('[data-testid=stream-3d]').selectedOptions[0].textContent;", vec![])
+        .await
+        .unwrap();
     assert!(picked.as_str().unwrap().starts_with("/pose"), "{picked:?}");
     browser.wait_for("[data-testid=trajectory-panel]").await;
     // The timeline steps through the densest stream (50 JointStates).
@@ -191,15 +201,39 @@ async fn a_recording_episode_plots_every_stream_at_its_rate_and_shows_cameras_at
     browser.wait_for("[data-testid=step-back]").await.click().await.unwrap();
     let time: f64 = attr(&browser, "[data-testid=time-cursor]", "data-time-secs").await.parse().unwrap();
     assert!((time - 0.96).abs() < 1e-6, "cursor at {time}");
-    assert_eq!(attr(&browser, "[data-testid=recording-frame][data-stream='/camera/image_raw']", "data-frame").await, "9");
+    assert_eq!(
+        attr(&browser, "[data-testid=recording-frame][data-stream='/camera/image_raw']", "data-frame").await,
+        "9"
+    );
     assert!(browser.client.find(Locator::Css("[data-testid=recording-frame-error]")).await.is_err());
     assert!(browser.client.find(Locator::Css("[data-testid=episode-error]")).await.is_err());
     browser.screenshot("recording-episode").await;
-    browser.client.execute("document.querySelector('[data-testid=trajectory-panel]').scrollIntoView();", vec![]).await.unwrap();
+    browser
+        .client
+        .execute("document.querySelector('[data-testid=trajectory-panel]').scrollIntoView();", vec![])
+        .await
+        .unwrap();
     browser.screenshot("recording-episode-3d-and-plots").await;
 
     browser.wait_for("[data-testid=back-to-recording]").await.click().await.unwrap();
     browser.wait_for("[data-testid=recording-overview]").await;
+
+    // A recording with a gap: the episode's stream table counts it.
+    open(&browser, &server, &[fixture("defects/gap.mcap")]).await;
+    browser.wait_for("[data-testid=open-recording-episode][data-episode='0']").await.click().await.unwrap();
+    let gapped = browser.wait_for("[data-testid=episode-stream-row][data-gaps='1']").await;
+    assert_eq!(gapped.attr("data-stream").await.unwrap().as_deref(), Some("/joint_states"));
+
+    // An HDF5 (ALOHA) episode: qpos plotted with its 14 dimensions, the camera stack at the cursor.
+    open(&browser, &server, &[fixture("hdf5/episode_0.hdf5")]).await;
+    browser.wait_for("[data-testid=open-recording-episode][data-episode='0']").await.click().await.unwrap();
+    browser.wait_for("[data-testid=stream-plots][data-stream='/observations/qpos'][data-messages='50']").await;
+    browser
+        .wait_for("[data-testid=recording-frame][data-stream='/observations/images/cam_high'][data-frame='0']")
+        .await;
+    // make_hdf5.py aloha: (t*7 + y*3 + x*5 + c*11) mod 256 at t = 0, (x, y) = (2, 1).
+    assert_eq!(frame_pixel(&browser, "/observations/images/cam_high", 2, 1).await, [32, 24, 13, 24, 35, 255]);
+    browser.screenshot("recording-episode-hdf5").await;
     for request in server.requests.lock().unwrap().iter().filter(|r| !r.is_browser_service()) {
         assert_eq!((request.method.as_str(), request.body_bytes), ("GET", 0), "{request:?}");
         assert!(!request.path.contains(".mcap"), "{request:?}");

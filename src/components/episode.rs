@@ -307,7 +307,12 @@ fn explorer_view(
 }
 
 #[component]
-pub(crate) fn PlaybackBar(state: AppState, episode: u64, explorer: Explorer, frames: Arc<EpisodeFrames>) -> impl IntoView {
+pub(crate) fn PlaybackBar(
+    state: AppState,
+    episode: u64,
+    explorer: Explorer,
+    frames: Arc<EpisodeFrames>,
+) -> impl IntoView {
     let total_frames = frames.frames;
     let lang = use_lang();
     let fraction = move |t: f64| {
@@ -545,7 +550,12 @@ struct Drag {
 }
 
 #[component]
-pub(crate) fn PlotPanel(frames: Arc<EpisodeFrames>, index: usize, explorer: Explorer, resized: RwSignal<u32>) -> impl IntoView {
+pub(crate) fn PlotPanel(
+    frames: Arc<EpisodeFrames>,
+    index: usize,
+    explorer: Explorer,
+    resized: RwSignal<u32>,
+) -> impl IntoView {
     let name = frames.series[index].feature.clone();
     let labels = frames.series[index].labels.clone();
     let hidden = RwSignal::new(vec![false; labels.len()]);

@@ -165,6 +165,31 @@ fn recording_explorer(
         })
         .collect_view();
     let not_shown = view.not_shown.clone();
+    let dash = || "—".to_string();
+    let stream_rows = view
+        .streams
+        .iter()
+        .map(|row| {
+            let secs = move |v: Option<f64>| v.map(|s| format!("{s:.3} s")).unwrap_or_else(dash);
+            let rate = row.timing.and_then(|t| t.nominal_rate_hz);
+            let gaps = row.timing.map(|t| t.gaps);
+            let longest = row.timing.and_then(|t| t.longest_interval_secs);
+            view! {
+                <tr data-testid="episode-stream-row" data-stream=row.stream.clone() data-messages=row.messages.to_string()
+                    data-gaps=gaps.map(|g| g.to_string()).unwrap_or_default()
+                    class:warn-row=gaps.is_some_and(|g| g > 0)>
+                    <td><code>{row.stream.clone()}</code></td>
+                    <td><code>{row.type_name.clone()}</code></td>
+                    <td class="num">{row.messages.to_string()}</td>
+                    <td class="num">{move || rate.map(|hz| RecordingSentence::Rate { hz }.text(lang.get())).unwrap_or_else(dash)}</td>
+                    <td class="num">{secs(row.first_secs)}</td>
+                    <td class="num">{secs(row.last_secs)}</td>
+                    <td class="num">{gaps.map(|g| g.to_string()).unwrap_or_else(dash)}</td>
+                    <td class="num">{secs(longest)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
     view! {
         <PlaybackBar state episode explorer frames=timeline_frames/>
         <p class="muted small" data-testid="recording-timeline-note">
@@ -193,6 +218,21 @@ fn recording_explorer(
             Some(view! { <TrajectoryPanel frames explorer without_overlays=true/> })
         }}
         {plots}
+        <section class="card">
+            <h2>{t(RecordingText::EpisodeStreams)}</h2>
+            <div class="table-scroll">
+                <table class="table" data-testid="episode-streams">
+                    <thead><tr>
+                        <th>{t(RecordingText::ColStream)}</th><th>{t(RecordingText::ColType)}</th>
+                        <th>{t(RecordingText::ColMessages)}</th><th>{t(RecordingText::ColRate)}</th>
+                        <th>{t(RecordingText::ColFirst)}</th><th>{t(RecordingText::ColLast)}</th>
+                        <th>{t(RecordingText::ColGaps)}</th><th>{t(RecordingText::ColLongest)}</th>
+                    </tr></thead>
+                    <tbody>{stream_rows}</tbody>
+                </table>
+            </div>
+            <p class="muted small">{t(RecordingText::GapsNote)}</p>
+        </section>
         {(!not_shown.is_empty()).then(|| view! {
             <section class="card" data-testid="streams-not-shown">
                 <h2>{t(RecordingText::NotShownHeading)}</h2>
@@ -211,7 +251,13 @@ fn recording_explorer(
 
 /// Draws a frame the worker answered into `canvas`: RGBA pixels directly, JPEG/PNG decoded by the
 /// browser (`createImageBitmap`). The canvas takes the frame's size; CSS scales it.
-async fn draw_frame(canvas: web_sys::HtmlCanvasElement, mime: String, width: u32, height: u32, buffer: js_sys::ArrayBuffer) -> Result<(), String> {
+async fn draw_frame(
+    canvas: web_sys::HtmlCanvasElement,
+    mime: String,
+    width: u32,
+    height: u32,
+    buffer: js_sys::ArrayBuffer,
+) -> Result<(), String> {
     let context = |canvas: &web_sys::HtmlCanvasElement| {
         canvas
             .get_context("2d")
@@ -232,11 +278,14 @@ async fn draw_frame(canvas: web_sys::HtmlCanvasElement, mime: String, width: u32
     let parts = js_sys::Array::of1(&buffer);
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(&mime);
-    let blob = web_sys::Blob::new_with_buffer_source_sequence_and_options(&parts, &options).map_err(|e| format!("{e:?}"))?;
+    let blob =
+        web_sys::Blob::new_with_buffer_source_sequence_and_options(&parts, &options).map_err(|e| format!("{e:?}"))?;
     let window = web_sys::window().ok_or("no window")?;
     let promise = window.create_image_bitmap_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
-    let bitmap: web_sys::ImageBitmap =
-        JsFuture::from(promise).await.map_err(|_| format!("the browser cannot decode this {mime} frame"))?.unchecked_into();
+    let bitmap: web_sys::ImageBitmap = JsFuture::from(promise)
+        .await
+        .map_err(|_| format!("the browser cannot decode this {mime} frame"))?
+        .unchecked_into();
     canvas.set_width(bitmap.width());
     canvas.set_height(bitmap.height());
     context(&canvas)?.draw_image_with_image_bitmap(&bitmap, 0.0, 0.0).map_err(|e| format!("{e:?}"))?;
@@ -277,12 +326,16 @@ fn RecordingFramePanel(episode: u64, timeline: ImageTimeline, explorer: Explorer
                 return;
             }
             let result = match answer {
-                (Response::RecordingFrame { mime, width, height, .. }, Some(buffer)) => match canvas_ref.get_untracked() {
-                    Some(canvas) => draw_frame(canvas, mime, width, height, buffer).await,
-                    None => return,
-                },
+                (Response::RecordingFrame { mime, width, height, .. }, Some(buffer)) => {
+                    match canvas_ref.get_untracked() {
+                        Some(canvas) => draw_frame(canvas, mime, width, height, buffer).await,
+                        None => return,
+                    }
+                }
                 (Response::Failed { message, .. }, _) => Err(message),
-                (other, _) => Err(CommonSentence::UnexpectedAnswer { answer: format!("{other:?}") }.text(lang.get_untracked())),
+                (other, _) => {
+                    Err(CommonSentence::UnexpectedAnswer { answer: format!("{other:?}") }.text(lang.get_untracked()))
+                }
             };
             match result {
                 Ok(()) => {

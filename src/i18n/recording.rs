@@ -33,6 +33,11 @@ catalogue! {
         OpenEpisodeHint => "Open an episode to see its streams plotted, its cameras at the cursor and its poses in 3D. The readiness check below reads every message; episcope info and episcope check on the command line give the same results.",
             "エピソードを開くと、ストリームのプロット、カーソル位置のカメラ画像、3D の姿勢を表示します。下の準備状況チェックはすべてのメッセージを読みます。コマンドラインの episcope info と episcope check でも同じ結果が得られます。";
         ColOpen => "View", "表示";
+        EpisodeStreams => "Streams in this episode", "このエピソードのストリーム";
+        ColGaps => "Gaps", "欠落";
+        ColLongest => "Longest interval", "最長間隔";
+        GapsNote => "Measured from every message: the rate is the median interval's; a gap is an interval longer than 3 nominal periods (the recording.gap rule, from 10 messages on).",
+            "すべてのメッセージから測定：レートは間隔の中央値から、欠落は公称周期の 3 倍を超える間隔です（recording.gap ルール、10 メッセージ以上）。";
         OpenEpisode => "Open", "開く";
         BackToRecording => "Back to the recording", "収録ファイルへ戻る";
         ReadingEpisode => "Reading every stream of the episode…", "エピソードの全ストリームを読み込み中…";

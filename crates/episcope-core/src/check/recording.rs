@@ -11,6 +11,7 @@ use crate::lerobot::Progress;
 use crate::recording::read::{episode_file, read_file_episodes, EpisodeStream};
 use crate::recording::{open_recording, recording_files, RecordingEpisode, RecordingError, StreamKind};
 use crate::tree::DatasetTree;
+use serde::{Deserialize, Serialize};
 
 /// The profile name recording reports carry.
 pub const RECORDING_PROFILE: &str = "recording-readiness";
@@ -179,6 +180,32 @@ pub fn check_episode(episode: &RecordingEpisode, streams: &[EpisodeStream], find
         }
     }
     check_camera_sync(streams, &at, findings);
+}
+
+/// One stream's timing as the rate rules measure it (for views: the same numbers the check uses).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct StreamTiming {
+    /// The median rate (from the median positive interval).
+    pub nominal_rate_hz: Option<f64>,
+    /// Intervals longer than [`limits::GAP_PERIODS`] nominal periods (`recording.gap`); counted
+    /// from [`limits::MIN_TIMED_MESSAGES`] messages, as the rule does.
+    pub gaps: u64,
+    /// The longest interval between two messages.
+    pub longest_interval_secs: Option<f64>,
+}
+
+/// [`StreamTiming`] of log times in ascending order.
+pub fn stream_timing(times_ns: &[u64]) -> StreamTiming {
+    let period = nominal_period_ns(times_ns);
+    let longest = times_ns.windows(2).map(|w| w[1].saturating_sub(w[0])).max();
+    let gaps = match period {
+        Some(period) if times_ns.len() >= limits::MIN_TIMED_MESSAGES => times_ns
+            .windows(2)
+            .filter(|w| w[1].saturating_sub(w[0]) as f64 / period as f64 > limits::GAP_PERIODS)
+            .count() as u64,
+        _ => 0,
+    };
+    StreamTiming { nominal_rate_hz: period.map(hz), gaps, longest_interval_secs: longest.map(secs) }
 }
 
 /// Median of the positive intervals between consecutive messages.
@@ -401,5 +428,26 @@ fn check_camera_sync(streams: &[EpisodeStream], at: &dyn Fn(&str) -> Location, f
                 "Frames far from any joint sample cannot be paired in a dataset: trim them or fix the joint stream's gaps.",
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_timing_measures_rate_gaps_and_the_longest_interval() {
+        // 100 Hz for 20 messages, then 50 ms without one (a gap of 5 periods), then 10 more.
+        let mut times: Vec<u64> = (0..20).map(|i| i * 10_000_000).collect();
+        times.extend((0..10).map(|i| 240_000_000 + i * 10_000_000));
+        let timing = stream_timing(&times);
+        assert_eq!(timing.gaps, 1);
+        assert!((timing.nominal_rate_hz.unwrap() - 100.0).abs() < 1e-9);
+        assert!((timing.longest_interval_secs.unwrap() - 0.05).abs() < 1e-12);
+        // Too few messages for the rate rules: no gaps counted, the rate still measured.
+        let short = stream_timing(&[0, 10, 100]);
+        assert_eq!(short.gaps, 0);
+        assert!(short.nominal_rate_hz.is_some());
+        assert_eq!(stream_timing(&[5]), StreamTiming { nominal_rate_hz: None, gaps: 0, longest_interval_secs: None });
     }
 }

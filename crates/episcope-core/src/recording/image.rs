@@ -30,7 +30,9 @@ pub enum ImageError {
     MissingField { field: &'static str },
     #[error("image encoding {encoding:?} is not shown (rgb8, bgr8, rgba8, bgra8, mono8, mono16, 16UC1, 32FC1 are)")]
     UnsupportedEncoding { encoding: String },
-    #[error("a {width}×{height} {encoding} image with rows of {step} bytes needs {needed} bytes; the message holds {held}")]
+    #[error(
+        "a {width}×{height} {encoding} image with rows of {step} bytes needs {needed} bytes; the message holds {held}"
+    )]
     Geometry { width: u64, height: u64, encoding: String, step: u64, needed: u64, held: u64 },
     #[error("a {width}×{height} image exceeds {max} pixels")]
     TooLarge { width: u64, height: u64, max: u64 },
@@ -178,7 +180,8 @@ fn stretch_to_grey(values: &[f64], pixels: &mut Vec<u8>) {
     let (lo, hi) = valid.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
     let span = if hi > lo { hi - lo } else { 1.0 };
     for &v in values {
-        let grey = if v.is_finite() && v != 0.0 { (1.0 + (v - lo) / span * 254.0).round().clamp(1.0, 255.0) as u8 } else { 0 };
+        let grey =
+            if v.is_finite() && v != 0.0 { (1.0 + (v - lo) / span * 254.0).round().clamp(1.0, 255.0) as u8 } else { 0 };
         pixels.extend_from_slice(&[grey, grey, grey, 255]);
     }
 }
@@ -276,9 +279,8 @@ impl ImageStream {
                 }
             }
             ImageStream::Hdf5 { file, dataset, .. } => {
-                let (w, h, c, data) = file
-                    .image(dataset, index as u64)
-                    .map_err(|e| ImageError::Undecodable { reason: e.to_string() })?;
+                let (w, h, c, data) =
+                    file.image(dataset, index as u64).map_err(|e| ImageError::Undecodable { reason: e.to_string() })?;
                 stacked_frame(w, h, c, &data)
             }
         }
@@ -308,8 +310,9 @@ pub async fn open_image_stream(
     let (channel, messages) = if lower.ends_with(".mcap") {
         let summary = mcap::read_mcap_summary(source).await.map_err(|e| open_err(e.to_string()))?;
         let channel = pick(&summary.channels)?;
-        let messages =
-            mcap::read_mcap_messages(source, &summary, Some(&[channel.id])).await.map_err(|e| open_err(e.to_string()))?;
+        let messages = mcap::read_mcap_messages(source, &summary, Some(&[channel.id]))
+            .await
+            .map_err(|e| open_err(e.to_string()))?;
         (channel, messages)
     } else if lower.ends_with(".db3") {
         let summary = rosbag2::read_db3_summary(source).await.map_err(|e| open_err(e.to_string()))?;
@@ -321,9 +324,8 @@ pub async fn open_image_stream(
     } else if lower.ends_with(".bag") {
         let summary = rosbag1::read_summary(source).await.map_err(|e| open_err(e.to_string()))?;
         let channel = pick(&summary.channels)?;
-        let messages = rosbag1::read_messages(source, &summary, Some(&[channel.id]))
-            .await
-            .map_err(|e| open_err(e.to_string()))?;
+        let messages =
+            rosbag1::read_messages(source, &summary, Some(&[channel.id])).await.map_err(|e| open_err(e.to_string()))?;
         (channel, messages)
     } else {
         let file = hdf5::open_hdf5(source).await.map_err(|e| open_err(e.to_string()))?;
@@ -412,11 +414,17 @@ mod tests {
             leaves: vec![("format".into(), Leaf::Strings(vec![format.into()])), ("data".into(), Leaf::Bytes(data))],
         };
         let jpeg = compressed("jpeg", vec![0xFF, 0xD8, 0xFF, 0xE0, 1]);
-        assert_eq!(compressed_image_frame(&jpeg).unwrap(), Frame::Encoded { mime: "image/jpeg", bytes: vec![0xFF, 0xD8, 0xFF, 0xE0, 1] });
+        assert_eq!(
+            compressed_image_frame(&jpeg).unwrap(),
+            Frame::Encoded { mime: "image/jpeg", bytes: vec![0xFF, 0xD8, 0xFF, 0xE0, 1] }
+        );
         let mut depth = vec![0u8; 12];
         depth.extend_from_slice(b"\x89PNG\r\n");
         let depth = compressed("16UC1; compressedDepth png", depth);
-        assert_eq!(compressed_image_frame(&depth).unwrap(), Frame::Encoded { mime: "image/png", bytes: b"\x89PNG\r\n".to_vec() });
+        assert_eq!(
+            compressed_image_frame(&depth).unwrap(),
+            Frame::Encoded { mime: "image/png", bytes: b"\x89PNG\r\n".to_vec() }
+        );
         let other = compressed("tiff", vec![b'I', b'I', 42, 0]);
         assert!(matches!(compressed_image_frame(&other), Err(ImageError::UnknownCompression { .. })));
     }
