@@ -335,6 +335,7 @@ mod tests {
             end_time_ns: span.1,
             streams: Vec::new(),
             damage: None,
+            parts: Vec::new(),
         }
     }
 

@@ -275,6 +275,77 @@ def write_mcap_bag(out, name, topics, messages):
     (path / "expected.json").write_text(json.dumps(expected, indent=2) + "\n")
 
 
+def write_split_bag(out, name, topics, messages, split_ns, storage):
+    """A bag split in two files at `split_ns` (what `ros2 bag record --max-bag-duration` writes):
+    each half is written by rosbags as its own bag, then the halves' files go into one folder under
+    one metadata.yaml listing both (the format rosbag2 writes for split bags). rosbags' own reader
+    reads the result back before it is kept, so the layout is checked by an independent reader."""
+    import io
+
+    from rosbags.rosbag2 import Reader
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
+
+    path = out / name
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    plugin = {"mcap": StoragePlugin.MCAP, "sqlite3": StoragePlugin.SQLITE3}[storage]
+    halves = [[m for m in messages if m[1] < split_ns], [m for m in messages if m[1] >= split_ns]]
+    metas = []
+    for k, half in enumerate(halves):
+        part = out / f"{name}.part{k}"
+        if part.exists():
+            shutil.rmtree(part)
+        with Writer(part, version=9, storage_plugin=plugin) as writer:
+            conns = [writer.add_connection(t, ty, typestore=TS) for t, ty in topics]
+            for ti, t_ns, msg in half:
+                writer.write(conns[ti], t_ns, bytes(TS.serialize_cdr(msg, topics[ti][1])))
+        ext = ".mcap" if storage == "mcap" else ".db3"
+        src = next(p for p in part.iterdir() if p.suffix == ext)
+        dst = path / f"{name}_{k}{ext}"
+        shutil.move(str(src), dst)
+        meta = yaml.load((part / "metadata.yaml").read_text())["rosbag2_bagfile_information"]
+        meta["files"][0]["path"] = dst.name
+        meta["relative_file_paths"] = [dst.name]
+        metas.append(meta)
+        shutil.rmtree(part)
+    merged = metas[0]
+    merged["files"] = metas[0]["files"] + metas[1]["files"]
+    merged["relative_file_paths"] = metas[0]["relative_file_paths"] + metas[1]["relative_file_paths"]
+    merged["message_count"] = metas[0]["message_count"] + metas[1]["message_count"]
+    start = min(m["starting_time"]["nanoseconds_since_epoch"] for m in metas)
+    end = max(m["starting_time"]["nanoseconds_since_epoch"] + m["duration"]["nanoseconds"] for m in metas)
+    merged["starting_time"]["nanoseconds_since_epoch"] = start
+    merged["duration"]["nanoseconds"] = end - start
+    for topic in merged["topics_with_message_count"]:
+        topic["message_count"] = sum(
+            t["message_count"]
+            for m in metas
+            for t in m["topics_with_message_count"]
+            if t["topic_metadata"]["name"] == topic["topic_metadata"]["name"]
+        )
+    text = io.StringIO()
+    yaml.dump({"rosbag2_bagfile_information": merged}, text)
+    (path / "metadata.yaml").write_text(text.getvalue())
+    counts = {t: 0 for t, _ in topics}
+    with Reader(path) as reader:
+        read_back = 0
+        for connection, t_ns, _ in reader.messages():
+            counts[connection.topic] += 1
+            read_back += 1
+    assert read_back == len(messages), (read_back, len(messages))
+    expected = {
+        "storage": storage,
+        "files": merged["relative_file_paths"],
+        "split_ns": split_ns,
+        "topics": [{"name": t, "type": ty, "count": counts[t]} for t, ty in topics],
+    }
+    (path / "expected.json").write_text(json.dumps(expected, indent=2) + "\n")
+
+
 def main():
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_OUT
     out.mkdir(parents=True, exist_ok=True)
@@ -318,6 +389,14 @@ def main():
         ],
         msgs,
     )
+
+    # The joint_image messages as a bag split in two files at 0.5 s, in both storage formats.
+    msgs = [(0, T0 + i * 10_000_000, joint_state(T0 + i * 10_000_000, i)) for i in range(100)]
+    msgs += [(1, T0 + 5_000_000 + i * 100_000_000, image(T0 + 5_000_000 + i * 100_000_000, i)) for i in range(10)]
+    msgs.sort(key=lambda m: m[1])
+    split_topics = [("/joint_states", "sensor_msgs/msg/JointState"), ("/camera/image_raw", "sensor_msgs/msg/Image")]
+    write_split_bag(out, "split_mcap", split_topics, msgs, T0 + 500_000_000, "mcap")
+    write_split_bag(out, "split_sqlite3", split_topics, msgs, T0 + 500_000_000, "sqlite3")
 
     # 512-byte pages: interior pages in every table, long overflow chains; writes out of time order,
     # a topic with no messages, and a 3 KB string.

@@ -121,6 +121,7 @@ fn clean_recordings_of_every_format_pass() {
         "rosbag2/joint_image/joint_image.db3",
         "rosbag2/joint_mcap/joint_mcap.mcap",
         "rosbag2/camera_pose/camera_pose.mcap",
+        "rosbag2/split_mcap/split_mcap_1.mcap",
         "mcap/joint_zstd.mcap",
         "mcap/joint_lz4.mcap",
         "mcap/no_summary.mcap",

@@ -151,3 +151,45 @@ fn every_stream_of_a_multi_rate_bag_keeps_its_own_times_and_field_names() {
         assert!((v - (2.0 * std::f64::consts::PI * t).cos()).abs() < 1e-12, "pose {i}: {v}");
     }
 }
+
+#[test]
+fn a_split_bag_is_one_episode_of_all_its_files_in_both_storages() {
+    for (dir, ext) in [("split_mcap", "mcap"), ("split_sqlite3", "db3")] {
+        let files = [
+            format!("rosbag2/{dir}/metadata.yaml"),
+            format!("rosbag2/{dir}/{dir}_0.{ext}"),
+            format!("rosbag2/{dir}/{dir}_1.{ext}"),
+        ];
+        let refs: Vec<&str> = files.iter().map(String::as_str).collect();
+        let tree = tree(&refs);
+        let recording = opened(&tree);
+        assert_eq!(recording.episodes.len(), 1, "{dir}");
+        let episode = &recording.episodes[0];
+        assert_eq!(episode.parts, files[1..].to_vec(), "{dir}");
+        assert_eq!(episode.frames, 100, "{dir}");
+        let counts: Vec<(&str, u64)> = episode.streams.iter().map(|s| (s.name.as_str(), s.messages)).collect();
+        assert!(counts.contains(&("/joint_states", 100)) && counts.contains(&("/camera/image_raw", 10)), "{counts:?}");
+        // make_rosbag2.py joint_state: position (sin x, cos x, x), x = i / 100, across both files.
+        let streams = pollster::block_on(read_episode(&tree, episode)).unwrap();
+        let joints = streams.iter().find(|s| s.info.name == "/joint_states").unwrap();
+        assert_eq!(joints.times_ns.len(), 100);
+        assert!(joints.times_ns.windows(2).all(|w| w[0] < w[1]), "{dir}: not in time order");
+        let position = &joints.series.as_ref().unwrap().fields[0];
+        for i in [0usize, 49, 50, 99] {
+            let x = i as f64 * 0.01;
+            assert!((position.values[i * 3] - x.sin()).abs() < 1e-12, "{dir} message {i}");
+            assert!((position.values[i * 3 + 2] - x).abs() < 1e-12, "{dir} message {i}");
+        }
+        // The camera's last frame is in the second file.
+        let camera = pollster::block_on(open_image_stream(&tree, episode, "/camera/image_raw")).unwrap();
+        assert_eq!(camera.len(), 10);
+        let (w, _, pixels) = rgba(camera.frame(9).unwrap());
+        assert_eq!(pixel(&pixels, w, 0, 0), [9, 18, 27, 255], "{dir}");
+    }
+    // With a file missing, the bag is not split-read: the file present opens on its own.
+    let tree = tree(&["rosbag2/split_mcap/metadata.yaml", "rosbag2/split_mcap/split_mcap_0.mcap"]);
+    let recording = opened(&tree);
+    assert_eq!(recording.episodes.len(), 1);
+    assert!(recording.episodes[0].parts.is_empty());
+    assert_eq!(recording.episodes[0].frames, 50);
+}

@@ -3,10 +3,10 @@
 //! becomes RGBA. Every size comes from the message and is checked against its bytes and a bound.
 
 use super::open::{RecordingEpisode, RecordingError};
-use super::read::episode_file;
+use super::read::{episode_file, read_ros_messages};
 use super::{RawChannel, RawMessage, StreamKind};
+use crate::formats::hdf5;
 use crate::formats::ros_msg::{channel_schema, decode_message, Decoded, Leaf, MessageSchema};
-use crate::formats::{hdf5, mcap, rosbag1, rosbag2};
 use crate::tree::DatasetTree;
 
 /// Pixels one frame may have (4 bytes each once converted): 32 Mpx, far above any camera topic.
@@ -301,37 +301,16 @@ pub async fn open_image_stream(
         Some(kind @ (StreamKind::Image | StreamKind::CompressedImage)) => kind,
         _ => return Err(open_err(ImageError::NotImages { stream: stream.to_string() }.to_string())),
     };
-    let file = tree.get(path).ok_or_else(|| open_err("the file is not in the opened folder".into()))?;
-    let source = file.source.as_ref();
     let lower = path.to_ascii_lowercase();
-    let pick = |channels: &[RawChannel]| -> Result<RawChannel, RecordingError> {
-        channels.iter().find(|c| c.topic == stream).cloned().ok_or_else(|| open_err(format!("no topic {stream}")))
-    };
-    let (channel, messages) = if lower.ends_with(".mcap") {
-        let summary = mcap::read_mcap_summary(source).await.map_err(|e| open_err(e.to_string()))?;
-        let channel = pick(&summary.channels)?;
-        let messages = mcap::read_mcap_messages(source, &summary, Some(&[channel.id]))
-            .await
-            .map_err(|e| open_err(e.to_string()))?;
-        (channel, messages)
-    } else if lower.ends_with(".db3") {
-        let summary = rosbag2::read_db3_summary(source).await.map_err(|e| open_err(e.to_string()))?;
-        let channel = pick(&summary.channels)?;
-        let messages = rosbag2::read_db3_messages(source, &summary, Some(&[channel.id]))
-            .await
-            .map_err(|e| open_err(e.to_string()))?;
-        (channel, messages)
-    } else if lower.ends_with(".bag") {
-        let summary = rosbag1::read_summary(source).await.map_err(|e| open_err(e.to_string()))?;
-        let channel = pick(&summary.channels)?;
-        let messages =
-            rosbag1::read_messages(source, &summary, Some(&[channel.id])).await.map_err(|e| open_err(e.to_string()))?;
-        (channel, messages)
-    } else {
-        let file = hdf5::open_hdf5(source).await.map_err(|e| open_err(e.to_string()))?;
+    if lower.ends_with(".hdf5") || lower.ends_with(".h5") {
+        let file = tree.get(path).ok_or_else(|| open_err("the file is not in the opened folder".into()))?;
+        let file = hdf5::open_hdf5(file.source.as_ref()).await.map_err(|e| open_err(e.to_string()))?;
         let frames = info.map_or(0, |s| s.messages) as usize;
         return Ok(ImageStream::Hdf5 { file: Box::new(file), dataset: stream.to_string(), frames });
-    };
+    }
+    let (channels, messages) = read_ros_messages(tree, &episode.files(), Some(stream)).await?;
+    let channel =
+        channels.into_iter().find(|c| c.topic == stream).ok_or_else(|| open_err(format!("no topic {stream}")))?;
     let schema = channel_schema(&channel).map_err(|e| open_err(e.to_string()))?;
     let mut messages: Vec<RawMessage> = messages.into_iter().filter(|m| m.channel_id == channel.id).collect();
     messages.sort_by_key(|m| m.log_time_ns);

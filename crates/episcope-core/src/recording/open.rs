@@ -36,6 +36,21 @@ pub struct RecordingEpisode {
     /// reports it, the views show what could be read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub damage: Option<String>,
+    /// A rosbag2 bag split across files (`ros2 bag record --max-bag-duration/size`): every file in
+    /// the order its `metadata.yaml` lists them, the first being `name`. Empty for one file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<String>,
+}
+
+impl RecordingEpisode {
+    /// The files holding this episode's messages, in order.
+    pub fn files(&self) -> Vec<&str> {
+        if self.parts.is_empty() {
+            vec![super::read::episode_file(self).0]
+        } else {
+            self.parts.iter().map(String::as_str).collect()
+        }
+    }
 }
 
 /// Everything opening a set of recording files tells, without decoding messages.
@@ -88,9 +103,18 @@ pub async fn open_recording(tree: &DatasetTree) -> Result<Recording, RecordingEr
     if files.is_empty() {
         return Err(RecordingError::NoRecording);
     }
+    let split = split_bags(tree).await;
     let mut episodes = Vec::new();
     for file in files {
         let open_err = |reason: String| RecordingError::Open { reason, path: file.path.clone() };
+        if let Some(parts) = split.get(&file.path) {
+            if parts.first() != Some(&file.path) {
+                continue; // read with the bag's first file
+            }
+            let episode = open_split_bag(tree, parts, episodes.len()).await?;
+            episodes.push(episode);
+            continue;
+        }
         let source = file.source.as_ref();
         let ext = recording_format_of(&file.path).unwrap_or_default();
         let mut push = |name: String, format, streams: Vec<StreamInfo>, span: (Option<u64>, Option<u64>)| {
@@ -104,6 +128,7 @@ pub async fn open_recording(tree: &DatasetTree) -> Result<Recording, RecordingEr
                 end_time_ns: span.1,
                 streams,
                 damage: None,
+                parts: Vec::new(),
             });
         };
         match ext {
@@ -187,6 +212,86 @@ pub async fn open_recording(tree: &DatasetTree) -> Result<Recording, RecordingEr
         }
     }
     Ok(Recording { formats, streams: by_name.into_values().collect(), episodes })
+}
+
+/// Every split rosbag2 bag of `tree`, by each of its files: a `metadata.yaml` that lists two files
+/// or more, all present beside it. (A bag with a part missing opens file by file.)
+async fn split_bags(tree: &DatasetTree) -> BTreeMap<String, Vec<String>> {
+    const MAX_METADATA_BYTES: u64 = 4 << 20;
+    let metadata_files: Vec<String> =
+        tree.files().filter(|f| f.path.rsplit('/').next() == Some("metadata.yaml")).map(|f| f.path.clone()).collect();
+    let mut out = BTreeMap::new();
+    for metadata_path in metadata_files {
+        let Ok(text) = tree.read_all(&metadata_path, MAX_METADATA_BYTES).await else { continue };
+        let Ok(metadata) = rosbag2::parse_metadata(&String::from_utf8_lossy(&text)) else { continue };
+        let parts: Vec<String> = metadata
+            .relative_file_paths
+            .iter()
+            .map(|p| sibling(&metadata_path, p.rsplit('/').next().unwrap_or(p)))
+            .collect();
+        if parts.len() >= 2 && parts.iter().all(|p| tree.get(p).is_some()) {
+            for part in &parts {
+                out.insert(part.clone(), parts.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Adds `more` streams into `streams` by name: messages summed, spans widened.
+fn merge_streams(streams: &mut Vec<StreamInfo>, more: Vec<StreamInfo>) {
+    for stream in more {
+        match streams.iter_mut().find(|s| s.name == stream.name) {
+            Some(known) => {
+                known.messages += stream.messages;
+                known.first_time_ns = min_opt(known.first_time_ns, stream.first_time_ns);
+                known.last_time_ns = known.last_time_ns.max(stream.last_time_ns);
+            }
+            None => streams.push(stream),
+        }
+    }
+}
+
+/// One episode of a split bag: the summaries of all its files, merged.
+async fn open_split_bag(
+    tree: &DatasetTree,
+    parts: &[String],
+    index: usize,
+) -> Result<RecordingEpisode, RecordingError> {
+    let mut streams = Vec::new();
+    let mut span = (None, None);
+    let mut damage = None;
+    let mut format = RecordingFormat::Rosbag2Mcap;
+    for part in parts {
+        let open_err = |reason: String| RecordingError::Open { reason, path: part.clone() };
+        let file = tree.get(part).ok_or_else(|| open_err("the file is not in the opened folder".into()))?;
+        let source = file.source.as_ref();
+        let (channels, counts, part_span) = if part.to_ascii_lowercase().ends_with(".db3") {
+            format = RecordingFormat::Rosbag2Sqlite;
+            let s = rosbag2::read_db3_summary(source).await.map_err(|e| open_err(e.to_string()))?;
+            (s.channels, s.message_counts, (s.start_time_ns, s.end_time_ns))
+        } else {
+            let s = mcap::read_mcap_summary(source).await.map_err(|e| open_err(e.to_string()))?;
+            if let Some(at) = s.truncated_at_byte {
+                damage = Some(format!("{part} is cut short at byte {at} of {}", source.size()));
+            }
+            (s.channels, s.message_counts, (s.start_time_ns, s.end_time_ns))
+        };
+        merge_streams(&mut streams, streams_from_channels(&channels, &counts, part_span));
+        span = (min_opt(span.0, part_span.0), span.1.max(part_span.1));
+    }
+    let frames = streams.iter().map(|s| s.messages).max().unwrap_or(0);
+    Ok(RecordingEpisode {
+        index,
+        name: parts[0].clone(),
+        format,
+        frames,
+        start_time_ns: span.0,
+        end_time_ns: span.1,
+        streams,
+        damage,
+        parts: parts.to_vec(),
+    })
 }
 
 fn min_opt(a: Option<u64>, b: Option<u64>) -> Option<u64> {

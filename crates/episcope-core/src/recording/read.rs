@@ -52,33 +52,98 @@ pub async fn read_file_episodes(
     if let Some(other) = episodes.iter().find(|e| episode_file(e).0 != path) {
         return Err(open_err(format!("read together with {}, another file", other.name)));
     }
+    if !is_hdf5(path) {
+        // A ROS container (or a split bag's files) is one episode.
+        let (channels, messages) = read_ros_messages(tree, &first.files(), None).await?;
+        return Ok(vec![ros_streams(first, &channels, messages)]);
+    }
+    let file = tree.get(path).ok_or_else(|| open_err("the file is not in the opened folder".into()))?;
+    // HDF5 is read whole into memory (not lazily yet): once for all of its demos.
+    let file = hdf5::open_hdf5(file.source.as_ref()).await.map_err(|e| open_err(e.to_string()))?;
+    let mut out = Vec::with_capacity(episodes.len());
+    for episode in episodes {
+        let demo = episode_file(episode).1;
+        out.push(read_hdf5_episode(&file, episode, demo).map_err(|e| open_err(e.to_string()))?);
+    }
+    Ok(out)
+}
+
+fn is_hdf5(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    lower.ends_with(".hdf5") || lower.ends_with(".h5")
+}
+
+/// The channels and messages of a ROS container (`.mcap`, `.db3`, `.bag`), or of the files of a
+/// split bag in order: channels are matched across files by topic and type (each file numbers its
+/// own), messages are renumbered to the merged channels and kept in log-time order. With `topic`,
+/// only that topic's messages are read (where the container can skip the others). Errors name
+/// the file.
+pub async fn read_ros_messages(
+    tree: &DatasetTree,
+    files: &[&str],
+    topic: Option<&str>,
+) -> Result<(Vec<RawChannel>, Vec<RawMessage>), RecordingError> {
+    let mut channels: Vec<RawChannel> = Vec::new();
+    let mut messages: Vec<RawMessage> = Vec::new();
+    for &path in files {
+        let (file_channels, file_messages) = read_container(tree, path, topic).await?;
+        let mut id_of = BTreeMap::new();
+        for channel in file_channels {
+            let known = channels
+                .iter()
+                .find(|c| c.topic == channel.topic && c.message_type == channel.message_type)
+                .map(|c| c.id);
+            let id = known.unwrap_or_else(|| {
+                let id = channels.len() as u32;
+                channels.push(RawChannel { id, ..channel.clone() });
+                id
+            });
+            id_of.insert(channel.id, id);
+        }
+        messages.extend(file_messages.into_iter().filter_map(|m| {
+            let channel_id = *id_of.get(&m.channel_id)?;
+            Some(RawMessage { channel_id, ..m })
+        }));
+    }
+    if files.len() > 1 {
+        messages.sort_by_key(|m| m.log_time_ns);
+    }
+    Ok((channels, messages))
+}
+
+async fn read_container(
+    tree: &DatasetTree,
+    path: &str,
+    topic: Option<&str>,
+) -> Result<(Vec<RawChannel>, Vec<RawMessage>), RecordingError> {
+    let open_err = |reason: String| RecordingError::Open { reason, path: path.to_string() };
     let file = tree.get(path).ok_or_else(|| open_err("the file is not in the opened folder".into()))?;
     let source = file.source.as_ref();
+    let wanted = |channels: &[RawChannel]| -> Option<Vec<u32>> {
+        topic.map(|t| channels.iter().filter(|c| c.topic == t).map(|c| c.id).collect())
+    };
     let lower = path.to_ascii_lowercase();
-    let (channels, messages) = if lower.ends_with(".mcap") {
+    if lower.ends_with(".mcap") {
         let summary = mcap::read_mcap_summary(source).await.map_err(|e| open_err(e.to_string()))?;
-        let messages = mcap::read_mcap_messages(source, &summary, None).await.map_err(|e| open_err(e.to_string()))?;
-        (summary.channels, messages)
+        let ids = wanted(&summary.channels);
+        let messages =
+            mcap::read_mcap_messages(source, &summary, ids.as_deref()).await.map_err(|e| open_err(e.to_string()))?;
+        Ok((summary.channels, messages))
     } else if lower.ends_with(".db3") {
         let summary = rosbag2::read_db3_summary(source).await.map_err(|e| open_err(e.to_string()))?;
-        let messages = rosbag2::read_db3_messages(source, &summary, None).await.map_err(|e| open_err(e.to_string()))?;
-        (summary.channels, messages)
+        let ids = wanted(&summary.channels);
+        let messages =
+            rosbag2::read_db3_messages(source, &summary, ids.as_deref()).await.map_err(|e| open_err(e.to_string()))?;
+        Ok((summary.channels, messages))
     } else if lower.ends_with(".bag") {
         let summary = rosbag1::read_summary(source).await.map_err(|e| open_err(e.to_string()))?;
-        let messages = rosbag1::read_messages(source, &summary, None).await.map_err(|e| open_err(e.to_string()))?;
-        (summary.channels, messages)
+        let ids = wanted(&summary.channels);
+        let messages =
+            rosbag1::read_messages(source, &summary, ids.as_deref()).await.map_err(|e| open_err(e.to_string()))?;
+        Ok((summary.channels, messages))
     } else {
-        // HDF5 is read whole into memory (not lazily yet): once for all of its demos.
-        let file = hdf5::open_hdf5(source).await.map_err(|e| open_err(e.to_string()))?;
-        let mut out = Vec::with_capacity(episodes.len());
-        for episode in episodes {
-            let demo = episode_file(episode).1;
-            out.push(read_hdf5_episode(&file, episode, demo).map_err(|e| open_err(e.to_string()))?);
-        }
-        return Ok(out);
-    };
-    // A ROS container is one episode.
-    Ok(vec![ros_streams(first, &channels, messages)])
+        Err(open_err("not a ROS container (.mcap, .db3, .bag)".to_string()))
+    }
 }
 
 fn ros_streams(episode: &RecordingEpisode, channels: &[RawChannel], messages: Vec<RawMessage>) -> Vec<EpisodeStream> {
