@@ -1,4 +1,5 @@
-//! ROS message definitions and payloads: byte 0 picks ROS 2 (`ros2msg`, CDR) or ROS 1; the rest is
+//! ROS message definitions and payloads: byte 0 `% 3` picks ROS 2 `ros2msg` (CDR), ROS 1, or ROS 2
+//! `ros2idl` (CDR); the rest is
 //! a definition text, a NUL, then one payload decoded with it (hostile, recursive or huge schemas;
 //! lying lengths).
 #![no_main]
@@ -11,7 +12,11 @@ fuzz_target!(|data: &[u8]| {
     let split = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
     let text = String::from_utf8_lossy(&rest[..split]);
     let payload = rest.get(split + 1..).unwrap_or_default();
-    let (root, encoding) = if mode % 2 == 0 { ("fuzz_msgs/msg/Root", "ros2msg") } else { ("fuzz_msgs/Root", "ros1msg") };
+    let (root, encoding) = match mode % 3 {
+        0 => ("fuzz_msgs/msg/Root", "ros2msg"),
+        1 => ("fuzz_msgs/Root", "ros1msg"),
+        _ => ("fuzz_msgs/msg/Root", "ros2idl"),
+    };
     if let Ok(schema) = parse_schema(root, encoding, &text) {
         let _ = decode_message(&schema, payload);
     }

@@ -6,7 +6,8 @@ Usage (from the repo root):
 
 OUT_DIR (like make_rosbag1.py / make_rosbag2.py) defaults to
 `crates/episcope-core/tests/fixtures/recordings/mcap`. Files: joint_{zstd,lz4,none}.mcap (ros2 profile,
-4 KiB chunks) and no_summary.mcap (low-level writer, no summary section: footer summary_start = 0).
+4 KiB chunks), no_summary.mcap (low-level writer, no summary section: footer summary_start = 0) and
+ros2idl.mcap (schemas in `ros2idl`, as rosidl writes them, messages serialised from .msg definitions).
 Deterministic: fixed times and values, no wall clock.
 """
 
@@ -207,6 +208,164 @@ def write_no_summary(path):
     assert footer[0] == 0x02 and footer[9:25] == bytes(16), "no_summary.mcap still has a summary"
 
 
+# The same types as rosidl_adapter writes them in IDL (what rosbag2 stores as `ros2idl` for
+# types defined in .idl), plus a custom type with what IDL adds: a constants module, a typedef'd
+# array, a bounded sequence and string, annotations. The messages are serialised by mcap_ros2 from
+# the equivalent .msg definitions, so the bytes do not come from the IDL text.
+TIME_IDL = """// generated from rosidl_adapter/resource/msg.idl.em
+// with input from builtin_interfaces/msg/Time.msg
+// generated code does not contain a copyright notice
+
+module builtin_interfaces {
+  module msg {
+    @verbatim (language="comment", text=
+      "This message communicates ROS Time defined here:" "\\n"
+      "https://design.ros2.org/articles/clock_and_time.html")
+    struct Time {
+      @verbatim (language="comment", text=
+        "The seconds component, valid over all int32 values.")
+      int32 sec;
+
+      @verbatim (language="comment", text=
+        "The nanoseconds component, valid in the range [0, 10e9).")
+      uint32 nanosec;
+    };
+  };
+};
+"""
+
+HEADER_IDL = """// generated from rosidl_adapter/resource/msg.idl.em
+// with input from std_msgs/msg/Header.msg
+// generated code does not contain a copyright notice
+
+#include "builtin_interfaces/msg/Time.idl"
+
+module std_msgs {
+  module msg {
+    @verbatim (language="comment", text=
+      "Standard metadata for higher-level stamped data types.")
+    struct Header {
+      @verbatim (language="comment", text=
+        "Two-integer timestamp that is expressed as seconds and nanoseconds.")
+      builtin_interfaces::msg::Time stamp;
+
+      @verbatim (language="comment", text=
+        "Transform frame with which this data is associated.")
+      string frame_id;
+    };
+  };
+};
+"""
+
+JOINT_STATE_IDL = """// generated from rosidl_adapter/resource/msg.idl.em
+// with input from sensor_msgs/msg/JointState.msg
+// generated code does not contain a copyright notice
+
+#include "std_msgs/msg/Header.idl"
+
+module sensor_msgs {
+  module msg {
+    @verbatim (language="comment", text=
+      "This is a message that holds data to describe the state of a set of torque controlled joints." "\\n"
+      "All arrays in this message should have the same size, or be empty.")
+    struct JointState {
+      std_msgs::msg::Header header;
+
+      sequence<string> name;
+
+      sequence<double> position;
+
+      sequence<double> velocity;
+
+      sequence<double> effort;
+    };
+  };
+};
+"""
+
+CALIBRATION_IDL = """/* A custom type: constants, a typedef'd array, bounded sequence and string. */
+module demo_msgs {
+  module msg {
+    module Calibration_Constants {
+      const uint8 MODE_A = 1;
+      const string NAME = "cal; not a field";
+    };
+    typedef double double__9[9];
+    @verbatim (language="comment", text=
+      "A 3x3 matrix and its gains.")
+    struct Calibration {
+      @default (value=1)
+      uint8 mode;
+      double__9 matrix;
+      int16 offsets[3];
+      sequence<float, 4> gains;
+      string<8> label;
+      boolean valid;
+      builtin_interfaces::msg::Time stamp;
+    };
+  };
+};
+"""
+
+CALIBRATION_MSG = """uint8 MODE_A=1
+uint8 mode
+float64[9] matrix
+int16[3] offsets
+float32[<=4] gains
+string<=8 label
+bool valid
+builtin_interfaces/Time stamp
+"""
+
+
+def concat_idl(main, deps):
+    text = main
+    for name, body in deps:
+        text += f"{SEP}\nIDL: {name}\n{body}"
+    return text
+
+
+def calibration(i):
+    return {
+        "mode": 1,
+        "matrix": [float(i * 10 + k) for k in range(9)],
+        "offsets": [i, -i, 7],
+        "gains": [0.5 * i, 0.25],
+        "label": f"c{i}",
+        "valid": i % 2 == 0,
+        "stamp": {"sec": i, "nanosec": 5},
+    }
+
+
+def write_idl(path):
+    joint_idl = concat_idl(
+        JOINT_STATE_IDL, [("std_msgs/msg/Header", HEADER_IDL), ("builtin_interfaces/msg/Time", TIME_IDL)]
+    )
+    cal_type = "demo_msgs/msg/Calibration"
+    cal_idl = concat_idl(CALIBRATION_IDL, [("builtin_interfaces/msg/Time", TIME_IDL)])
+    cal_def = concat(CALIBRATION_MSG, [("builtin_interfaces/Time", TIME)])
+    enc_joint = serialize_dynamic(JOINT_TYPE, JOINT_DEF)[JOINT_TYPE]
+    enc_cal = serialize_dynamic(cal_type, cal_def)[cal_type]
+    with open(path, "wb") as f:
+        w = McapWriter(f, chunk_size=4096, compression=CompressionType.ZSTD)
+        w.start(profile="ros2", library="episcope fixtures (mcap python writer)")
+        js = w.register_schema(JOINT_TYPE, "ros2idl", joint_idl.encode())
+        cs = w.register_schema(cal_type, "ros2idl", cal_idl.encode())
+        jc = w.register_channel("/joint_states", "cdr", js)
+        cc = w.register_channel("/calibration", "cdr", cs)
+        for i in range(20):
+            t, m = joint(i)
+            w.add_message(channel_id=jc, log_time=t, publish_time=t, sequence=i, data=enc_joint(m))
+        for i in range(4):
+            t = T0 + i * 50_000_000
+            w.add_message(channel_id=cc, log_time=t, publish_time=t, sequence=i, data=enc_cal(calibration(i)))
+        w.finish()
+    return {
+        "joint_states": {str(i): {"position": joint(i)[1]["position"], "name": joint(i)[1]["name"]} for i in (0, 19)},
+        "calibration": {str(i): calibration(i) for i in (0, 3)},
+    }
+
+
 def expected_entry(compression, summary):
     msgs = messages()
     joints = {i: m for t, topic, i, m in msgs if topic == "/joint_states"}
@@ -243,6 +402,7 @@ def main():
         expected[name] = expected_entry(label, True)
     write_no_summary(out / "no_summary.mcap")
     expected["no_summary.mcap"] = expected_entry("zstd", False)
+    expected["ros2idl.mcap"] = write_idl(out / "ros2idl.mcap")
     (out / "expected.json").write_text(json.dumps(expected, indent=2, sort_keys=True) + "\n")
 
 

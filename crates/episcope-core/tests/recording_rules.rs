@@ -125,6 +125,7 @@ fn clean_recordings_of_every_format_pass() {
         "mcap/joint_zstd.mcap",
         "mcap/joint_lz4.mcap",
         "mcap/no_summary.mcap",
+        "mcap/ros2idl.mcap",
         "hdf5/episode_0.hdf5",
         "hdf5/robomimic.hdf5",
         "hdf5/generic.hdf5",

@@ -114,6 +114,43 @@ fn mcap_joint_states_decode_in_every_chunk_compression_and_without_a_summary() {
 }
 
 #[test]
+fn ros2idl_schemas_decode_to_the_values_mcap_ros2_serialised() {
+    let dir = fixtures().join("mcap");
+    let expected: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap();
+    let expected = &expected["ros2idl.mcap"];
+    let src = source("mcap/ros2idl.mcap");
+    let summary = pollster::block_on(mcap::read_mcap_summary(&src)).unwrap();
+    let messages = pollster::block_on(mcap::read_mcap_messages(&src, &summary, None)).unwrap();
+    let channel = |topic: &str| summary.channels.iter().find(|c| c.topic == topic).unwrap();
+    assert_eq!(channel("/joint_states").schema_encoding, "ros2idl");
+    let joints = decode_stream(channel("/joint_states"), &messages).unwrap();
+    let position = field(&joints, "position");
+    assert_eq!(position.dimension_names, ["j1", "j2", "j3"]);
+    for i in [0usize, 19] {
+        let want: Vec<f64> =
+            serde_json::from_value(expected["joint_states"][i.to_string()]["position"].clone()).unwrap();
+        assert_eq!(&position.values[i * 3..i * 3 + 3], want.as_slice(), "joint state {i}");
+    }
+    // The custom type: a typedef'd double[9], int16[3], a bounded float sequence, a bool, a nested Time.
+    let calibration = decode_stream(channel("/calibration"), &messages).unwrap();
+    assert_eq!(calibration.times_ns.len(), 4);
+    for i in [0usize, 3] {
+        let want = &expected["calibration"][i.to_string()];
+        let numbers = |name: &str| field(&calibration, name).values.clone();
+        let width = |name: &str| field(&calibration, name).width;
+        let row = |name: &str| numbers(name)[i * width(name)..(i + 1) * width(name)].to_vec();
+        let json = |v: &serde_json::Value| -> Vec<f64> { serde_json::from_value(v.clone()).unwrap() };
+        assert_eq!(row("matrix"), json(&want["matrix"]), "calibration {i}");
+        assert_eq!(row("offsets"), json(&want["offsets"]), "calibration {i}");
+        assert_eq!(row("gains"), json(&want["gains"]), "calibration {i}");
+        assert_eq!(row("mode"), [want["mode"].as_f64().unwrap()]);
+        assert_eq!(row("valid"), [if want["valid"].as_bool().unwrap() { 1.0 } else { 0.0 }]);
+        assert_eq!(row("stamp.sec"), [want["stamp"]["sec"].as_f64().unwrap()]);
+    }
+}
+
+#[test]
 fn open_recording_summarises_bags_sqlite_and_hdf5() {
     let mut tree = DatasetTree::new();
     for path in ["rosbag1/lz4.bag", "rosbag2/joint_image/joint_image.db3", "hdf5/robomimic.hdf5"] {

@@ -44,6 +44,7 @@ pub fn channel_schema(channel: &RawChannel) -> Result<MessageSchema, StreamDecod
     let topic = || channel.topic.clone();
     let schema_encoding = match (channel.message_encoding.as_str(), channel.schema_encoding.as_str()) {
         ("cdr", "ros2msg") | ("cdr", "") => "ros2msg",
+        ("cdr", "ros2idl") => "ros2idl",
         ("ros1", _) => "ros1msg",
         (encoding, _) => {
             return Err(StreamDecodeError::UnsupportedEncoding { topic: topic(), encoding: encoding.to_string() })

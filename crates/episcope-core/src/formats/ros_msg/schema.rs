@@ -20,7 +20,7 @@ pub enum SchemaError {
     MissingType { type_name: String, missing: String },
     #[error("type {type_name} contains itself (recursive definition)")]
     Recursive { type_name: String },
-    #[error("schema encoding {encoding:?} is not supported (ros2msg and ros1msg are)")]
+    #[error("schema encoding {encoding:?} is not supported (ros2msg, ros2idl and ros1msg are)")]
     UnsupportedEncoding { encoding: String },
 }
 
@@ -126,6 +126,7 @@ pub fn parse_schema(root_type: &str, encoding: &str, text: &str) -> Result<Messa
     let ros1 = match encoding {
         "ros2msg" => false,
         "ros1msg" => true,
+        "ros2idl" => return super::idl::parse_idl_schema(root_type, text),
         other => return Err(SchemaError::UnsupportedEncoding { encoding: other.to_string() }),
     };
     if text.len() > MAX_DEFINITION_BYTES {
@@ -238,7 +239,7 @@ fn resolve_type(base: &str, package: &str, ros1: bool) -> String {
 
 impl MessageSchema {
     /// Every referenced type exists, and no type contains itself.
-    fn validate(&self) -> Result<(), SchemaError> {
+    pub(crate) fn validate(&self) -> Result<(), SchemaError> {
         for (name, fields) in &self.types {
             for field in fields {
                 if let FieldType::Message(inner) = &field.field_type {
@@ -326,7 +327,7 @@ mod tests {
         let text = "p/A a\n===\nMSG: p/A\np/B b\n===\nMSG: p/B\np/A a\n";
         let err = parse_schema("p/msg/T", "ros2msg", text).unwrap_err();
         assert!(matches!(err, SchemaError::Recursive { .. }), "{err}");
-        let err = parse_schema("p/msg/T", "ros2idl", "").unwrap_err();
+        let err = parse_schema("p/msg/T", "jsonschema", "").unwrap_err();
         assert!(matches!(err, SchemaError::UnsupportedEncoding { .. }));
     }
 
