@@ -238,6 +238,7 @@ mod tests {
             dimension_names: dimension_names.iter().map(|s| s.to_string()).collect(),
             width,
             values,
+            absent_rows: Vec::new(),
         }
     }
 

@@ -168,6 +168,18 @@ def pose_stamped(t_ns, i):
     return ts["geometry_msgs/msg/PoseStamped"](header=header(t_ns, "world"), pose=pose)
 
 
+def tf_one_frame(t_ns, i):
+    """A TFMessage with one transform: world→base_link on even i, base_link→tool0 on odd i (two
+    publishers on /tf). tool0 sits at (0.1, 0.2 + 0.01 i, 0.3)."""
+    ts = TS.types
+    parent, child, k = [("world", "base_link", 0), ("base_link", "tool0", 1)][i % 2]
+    transform = ts["geometry_msgs/msg/Transform"](
+        translation=vector3(0.1 * k, 0.2 + 0.01 * i, 0.3), rotation=quaternion_z(0.05 * i)
+    )
+    stamped = ts["geometry_msgs/msg/TransformStamped"](header=header(t_ns, parent), child_frame_id=child, transform=transform)
+    return ts["tf2_msgs/msg/TFMessage"](transforms=[stamped])
+
+
 def string(text):
     return TS.types["std_msgs/msg/String"](data=text)
 
@@ -370,12 +382,14 @@ def main():
 
     # A camera rig over 1 s, every stream at its own rate (MCAP storage): JointState 50 Hz, a 32x24
     # bgr8 camera 10 Hz, a 16x12 16UC1 depth camera 5 Hz, a 16x16 PNG CompressedImage 5 Hz and a
-    # PoseStamped 20 Hz. The pixels follow camera_rgb / depth_image / compressed_solid.
+    # PoseStamped 20 Hz, and /tf at 20 Hz from two publishers (one frame per message, alternating).
+    # The pixels follow camera_rgb / depth_image / compressed_solid.
     msgs = [(0, T0 + i * 20_000_000, joint_state(T0 + i * 20_000_000, i)) for i in range(50)]
     msgs += [(1, T0 + 3_000_000 + i * 100_000_000, bgr_image(T0 + 3_000_000 + i * 100_000_000, i)) for i in range(10)]
     msgs += [(2, T0 + 7_000_000 + i * 200_000_000, depth_image(T0 + 7_000_000 + i * 200_000_000, i)) for i in range(5)]
     msgs += [(3, T0 + 9_000_000 + i * 200_000_000, compressed_image(T0 + 9_000_000 + i * 200_000_000, i)) for i in range(5)]
     msgs += [(4, T0 + 1_000_000 + i * 50_000_000, pose_stamped(T0 + 1_000_000 + i * 50_000_000, i)) for i in range(20)]
+    msgs += [(5, T0 + 2_000_000 + i * 50_000_000, tf_one_frame(T0 + 2_000_000 + i * 50_000_000, i)) for i in range(20)]
     msgs.sort(key=lambda m: m[1])
     write_mcap_bag(
         out,
@@ -386,6 +400,7 @@ def main():
             ("/camera/depth", "sensor_msgs/msg/Image"),
             ("/camera/compressed", "sensor_msgs/msg/CompressedImage"),
             ("/pose", "geometry_msgs/msg/PoseStamped"),
+            ("/tf", "tf2_msgs/msg/TFMessage"),
         ],
         msgs,
     )

@@ -237,7 +237,9 @@ fn rosbag2_without_definitions_decodes_standard_types_with_the_bundled_definitio
         // TFMessage has no header of its own (each transform has one): no header times.
         let want_stamps = if topic == "/tf" { vec![] } else { series.times_ns.clone() };
         assert_eq!(series.header_times_ns, want_stamps, "{topic}: header stamps = log times as written");
-        let f = field(&series, name);
+        // TF transforms are keyed by their child frame (world→base_link, base_link→tool0).
+        let name = name.replace("transforms[0].", "base_link.").replace("transforms[1].", "tool0.");
+        let f = field(&series, &name);
         let values =
             |v: &serde_json::Value| v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect::<Vec<_>>();
         assert_eq!(f.values[..f.width], values(&sample["first"])[..], "{topic} {name}: first");

@@ -193,3 +193,29 @@ fn a_split_bag_is_one_episode_of_all_its_files_in_both_storages() {
     assert!(recording.episodes[0].parts.is_empty());
     assert_eq!(recording.episodes[0].frames, 50);
 }
+
+#[test]
+fn tf_frames_are_keyed_by_child_frame_whichever_message_carries_them() {
+    let tree = tree(&CAMERA_POSE);
+    let recording = opened(&tree);
+    let streams = pollster::block_on(read_episode(&tree, &recording.episodes[0])).unwrap();
+    let tf = streams.iter().find(|s| s.info.name == "/tf").unwrap().series.as_ref().unwrap();
+    assert_eq!(tf.times_ns.len(), 20);
+    let names: Vec<&str> = tf.fields.iter().map(|f| f.name.as_str()).collect();
+    assert!(names.contains(&"base_link.transform.translation.y") && names.contains(&"tool0.transform.translation.y"));
+    assert!(names.iter().all(|n| !n.contains("header") && !n.starts_with("transforms[")), "{names:?}");
+    // make_rosbag2.py tf_one_frame: base_link on even messages, tool0 (y = 0.2 + 0.01 i) on odd ones;
+    // the messages without a frame are absent rows, not values.
+    let tool0 = tf.fields.iter().find(|f| f.name == "tool0.transform.translation.y").unwrap();
+    assert_eq!(tool0.absent_rows, (0..20).step_by(2).collect::<Vec<u32>>());
+    for i in (1..20).step_by(2) {
+        assert!((tool0.values[i] - (0.2 + 0.01 * i as f64)).abs() < 1e-12, "message {i}");
+    }
+    let base = tf.fields.iter().find(|f| f.name == "base_link.transform.translation.x").unwrap();
+    assert_eq!(base.absent_rows, (1..20).step_by(2).collect::<Vec<u32>>());
+    // The readiness check does not take absent rows for NaN (camera_pose is in the clean list too).
+    let mut findings = episcope_core::check::finding::Findings::default();
+    episcope_core::check::recording::check_episode(&recording.episodes[0], &streams, &mut findings);
+    let rules: Vec<String> = findings.into_sorted().into_iter().map(|f| f.rule).collect();
+    assert!(!rules.iter().any(|r| r == "recording.non-finite"), "{rules:?}");
+}

@@ -354,11 +354,13 @@ fn check_values(
     let mut all_constant = !series.fields.is_empty();
     for field in &series.fields {
         let width = field.width.max(1);
-        // Per dimension: the first non-finite message and how many there are.
+        // Per dimension: the first non-finite message and how many there are (rows that did not
+        // carry the field at all are not values).
+        let absent = |row: usize| field.absent_rows.binary_search(&(row as u32)).is_ok();
         for dim in 0..width {
-            let column = || field.values.iter().skip(dim).step_by(width);
-            let Some(row) = column().position(|v| !v.is_finite()) else { continue };
-            let count = column().filter(|v| !v.is_finite()).count();
+            let column = || field.values.iter().skip(dim).step_by(width).enumerate().filter(|(row, _)| !absent(*row));
+            let Some(row) = column().find(|(_, v)| !v.is_finite()).map(|(row, _)| row) else { continue };
+            let count = column().filter(|(_, v)| !v.is_finite()).count();
             let value = field.values[row * width + dim];
             let label = field.dimension_names.get(dim).cloned().unwrap_or_else(|| format!("{}[{dim}]", field.name));
             findings.add(

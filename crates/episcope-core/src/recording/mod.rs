@@ -106,6 +106,10 @@ pub struct NumericField {
     pub width: usize,
     /// `times_ns.len() * width` values, row-major.
     pub values: Vec<f64>,
+    /// Rows (messages) that did not carry this field at all — a TF frame another publisher's
+    /// message lacks, a field first seen later: NaN in `values`, but nothing was sent as NaN.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub absent_rows: Vec<u32>,
 }
 
 /// A stream's decoded numbers, aligned to one time axis.

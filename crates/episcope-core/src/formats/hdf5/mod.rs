@@ -460,7 +460,7 @@ fn numeric_field(path: &str, ds: &Dataset, e: &DatasetEntry) -> Result<Option<Nu
     let leaf = path.rsplit('/').next().unwrap_or(path);
     let dimension_names =
         if e.shape.len() <= 1 { vec![leaf.to_string()] } else { (0..width).map(|i| format!("{leaf}[{i}]")).collect() };
-    Ok(Some(NumericField { name: path.to_string(), dimension_names, width, values }))
+    Ok(Some(NumericField { name: path.to_string(), dimension_names, width, values, absent_rows: Vec::new() }))
 }
 
 fn dataset(file: &Hdf5File, dataset_path: &str) -> Result<NumericField, Hdf5Error> {

@@ -128,6 +128,11 @@ struct SeriesSink<'m> {
     /// ROS 1 `header.stamp` (a `time`, decoded as seconds).
     stamp_secs: Option<f64>,
     stamps_complete: bool,
+    /// The sequence element being decoded names its frame (`transforms[k].child_frame_id`, as in
+    /// `tf2_msgs/TFMessage`): its leaves are keyed by the frame, not the element's position, so
+    /// each frame is one field whichever message and position carry it. (prefix, frame)
+    element_frame: Option<(String, String)>,
+    keyed_path: String,
 }
 
 impl<'m> SeriesSink<'m> {
@@ -144,6 +149,7 @@ impl<'m> SeriesSink<'m> {
         self.stamp_sec = None;
         self.stamp_nanosec = None;
         self.stamp_secs = None;
+        self.element_frame = None;
     }
 
     fn end_message(&mut self, log_time_ns: u64) {
@@ -165,10 +171,13 @@ impl<'m> SeriesSink<'m> {
             }
             _ => self.stamps_complete = false,
         }
-        // A field this message lacked is NaN for this row.
+        // A field this message lacked is NaN for this row, and the row is noted as absent.
         let row = self.row;
         for field in &mut self.series.fields {
             if field.values.len() != row * field.width {
+                if field.values.len() == (row - 1) * field.width {
+                    field.absent_rows.push((row - 1) as u32);
+                }
                 field.values.resize(row * field.width, f64::NAN);
             }
         }
@@ -224,7 +233,15 @@ impl<'m> SeriesSink<'m> {
                 let mut values = Vec::with_capacity(capacity);
                 self.row_width = self.row_width.saturating_add(width);
                 values.resize(self.row * width, f64::NAN);
-                self.series.fields.push(NumericField { name: path.to_string(), dimension_names, width, values });
+                // Messages before this field first appeared did not carry it.
+                let absent_rows = (0..self.row as u32).collect();
+                self.series.fields.push(NumericField {
+                    name: path.to_string(),
+                    dimension_names,
+                    width,
+                    values,
+                    absent_rows,
+                });
                 self.slot_of_path.insert(path.to_string(), slot);
                 slot
             }
@@ -239,6 +256,49 @@ impl<'m> SeriesSink<'m> {
 
 impl LeafSink for SeriesSink<'_> {
     fn numbers(&mut self, path: &str, values: &[f64]) {
+        if path.contains('[') {
+            // Stamps of sequence elements (each transform's header) are not plotted.
+            if path.contains(".header.") {
+                return;
+            }
+            if let Some((prefix, frame)) = &self.element_frame {
+                if let Some(rest) = path.strip_prefix(prefix.as_str()) {
+                    let mut keyed = std::mem::take(&mut self.keyed_path);
+                    keyed.clear();
+                    keyed.push_str(frame);
+                    keyed.push('.');
+                    keyed.push_str(rest);
+                    self.numbers_at(&keyed, values);
+                    self.keyed_path = keyed;
+                    return;
+                }
+            }
+        }
+        self.numbers_at(path, values);
+    }
+
+    fn string(&mut self, path: &str, index: usize, value: &[u8]) {
+        if let Some(prefix) = path.strip_suffix("child_frame_id").filter(|p| p.ends_with("].")) {
+            let frame = String::from_utf8_lossy(value);
+            let frame = if frame.is_empty() { "(unnamed frame)".into() } else { frame };
+            self.element_frame = Some((prefix.to_string(), frame.trim_start_matches('/').to_string()));
+            return;
+        }
+        if path != "name" || index != self.names.len() {
+            return;
+        }
+        // The string is borrowed from the message: keep where it lies, not a copy.
+        let start = (value.as_ptr() as usize).wrapping_sub(self.message.as_ptr() as usize);
+        if start.checked_add(value.len()).is_some_and(|end| end <= self.message.len()) {
+            self.names.push((start, value.len()));
+        }
+    }
+
+    fn bytes(&mut self, _path: &str, _value: &[u8]) {}
+}
+
+impl SeriesSink<'_> {
+    fn numbers_at(&mut self, path: &str, values: &[f64]) {
         if let Some(rest) = path.strip_prefix("header.") {
             let one = match values {
                 [v] if v.is_finite() && *v >= 0.0 => Some(*v),
@@ -267,19 +327,6 @@ impl LeafSink for SeriesSink<'_> {
             field.values.extend(values.iter().copied().chain(std::iter::repeat(f64::NAN)).take(width));
         }
     }
-
-    fn string(&mut self, path: &str, index: usize, value: &[u8]) {
-        if path != "name" || index != self.names.len() {
-            return;
-        }
-        // The string is borrowed from the message: keep where it lies, not a copy.
-        let start = (value.as_ptr() as usize).wrapping_sub(self.message.as_ptr() as usize);
-        if start.checked_add(value.len()).is_some_and(|end| end <= self.message.len()) {
-            self.names.push((start, value.len()));
-        }
-    }
-
-    fn bytes(&mut self, _path: &str, _value: &[u8]) {}
 }
 
 #[cfg(test)]
