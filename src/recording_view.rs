@@ -36,6 +36,18 @@ pub fn recording_name(folder_name: Option<&str>, files: &[&str]) -> String {
     }
 }
 
+/// Gaps the readiness check found per stream (`recording.gap` occurrences, all episodes), for the
+/// overview's streams table once the check has run.
+pub fn gaps_by_stream(report: &episcope_core::check::Report) -> std::collections::BTreeMap<String, u64> {
+    let mut out = std::collections::BTreeMap::new();
+    for finding in report.findings.iter().filter(|f| f.rule == "recording.gap") {
+        if let Some(stream) = &finding.location.feature {
+            *out.entry(stream.clone()).or_insert(0) += finding.count;
+        }
+    }
+    out
+}
+
 /// One episode of a recording as the explorer shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordingEpisodeView {
@@ -240,6 +252,21 @@ mod tests {
             values,
             absent_rows: Vec::new(),
         }
+    }
+
+    #[test]
+    fn gaps_are_summed_per_stream_across_files() {
+        // The gap fixture twice (two files): its one /joint_states gap counts once per file.
+        let bytes = include_bytes!("../crates/episcope-core/tests/fixtures/recordings/defects/gap.mcap").to_vec();
+        let mut tree = episcope_core::DatasetTree::new();
+        for name in ["a.mcap", "b.mcap"] {
+            tree.insert(name, std::sync::Arc::new(episcope_core::MemorySource::new(bytes.clone()))).unwrap();
+        }
+        let options = episcope_core::check::CheckOptions::default();
+        let report = pollster::block_on(episcope_core::check::check_recording(&tree, "two", &options, &mut |_| {}));
+        let gaps = gaps_by_stream(&report);
+        assert_eq!(gaps.get("/joint_states"), Some(&2), "{gaps:?}");
+        assert_eq!(gaps.len(), 1);
     }
 
     #[test]

@@ -89,6 +89,9 @@ async fn opens_a_bag_and_an_hdf5_file_through_the_file_input() {
     // Episodes in path order: gap.mcap (300 messages less its 40-message gap), joint_image.db3.
     assert_eq!(episode_frames(&browser).await, ["260", "100"]);
     browser.wait_for("[data-testid=rule-group][data-rule='recording.gap']").await;
+    // The streams table counts the check's gaps per stream (gap.mcap's one, none in the .db3).
+    browser.wait_for("[data-testid=stream-row][data-stream='/joint_states'][data-gaps='1']").await;
+    assert_eq!(attr(&browser, "[data-testid=stream-row][data-stream='/camera/image_raw']", "data-gaps").await, "0");
     let summary = browser.wait_for("[data-testid=conformance-summary]").await;
     assert_eq!(summary.attr("data-verdict").await.unwrap().as_deref(), Some("warnings"));
     browser.screenshot("recording-rosbag2-and-mcap").await;

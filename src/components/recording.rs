@@ -9,7 +9,7 @@ use crate::app::AppState;
 use crate::components::conformance::ConformancePanel;
 use crate::i18n::recording::{RecordingSentence, RecordingText};
 use crate::i18n::{format_bytes, t, use_lang, Text};
-use crate::recording_view::{recording_span_secs, relative_secs};
+use crate::recording_view::{gaps_by_stream, recording_span_secs, relative_secs};
 
 fn kind_text(kind: StreamKind) -> RecordingText {
     match kind {
@@ -35,6 +35,8 @@ fn recording_view(name: String, size_bytes: u64, recording: Recording) -> impl I
     let span_secs = recording_span_secs(&recording);
     let (episodes, streams) = (recording.episodes.len() as u64, recording.streams.len() as u64);
     let dash = || "—".to_string();
+    let state = expect_context::<AppState>();
+    let gaps = Memo::new(move |_| state.report.with(|r| r.as_ref().map(gaps_by_stream)));
     let stream_rows = recording
         .streams
         .iter()
@@ -44,8 +46,12 @@ fn recording_view(name: String, size_bytes: u64, recording: Recording) -> impl I
             let first = s.first_time_ns.and_then(|t| relative_secs(t, start_ns));
             let last = s.last_time_ns.and_then(|t| relative_secs(t, start_ns));
             let secs = move |v: Option<f64>| v.map(|secs| format!("{secs:.3} s")).unwrap_or_else(dash);
+            let name = s.name.clone();
+            let stream_gaps = move || gaps.with(|g| g.as_ref().map(|g| g.get(&name).copied().unwrap_or(0)));
+            let gaps_text = stream_gaps.clone();
             view! {
-                <tr data-testid="stream-row" data-stream=s.name.clone() data-messages=s.messages.to_string()>
+                <tr data-testid="stream-row" data-stream=s.name.clone() data-messages=s.messages.to_string()
+                    data-gaps=move || stream_gaps().map(|g| g.to_string()).unwrap_or_default()>
                     <td><code>{s.name.clone()}</code></td>
                     <td><code>{s.type_name.clone()}</code></td>
                     <td>{move || kind.str(lang.get())}</td>
@@ -53,11 +59,11 @@ fn recording_view(name: String, size_bytes: u64, recording: Recording) -> impl I
                     <td class="num">{s.messages.to_string()}</td>
                     <td class="num">{secs(first)}</td>
                     <td class="num">{secs(last)}</td>
+                    <td class="num">{move || gaps_text().map(|g| g.to_string()).unwrap_or_else(dash)}</td>
                 </tr>
             }
         })
         .collect_view();
-    let state = expect_context::<AppState>();
     let episode_rows = recording
         .episodes
         .iter()
@@ -103,6 +109,7 @@ fn recording_view(name: String, size_bytes: u64, recording: Recording) -> impl I
                         <th>{t(RecordingText::ColStream)}</th><th>{t(RecordingText::ColType)}</th><th>{t(RecordingText::ColKind)}</th>
                         <th>{t(RecordingText::ColRate)}</th><th>{t(RecordingText::ColMessages)}</th>
                         <th>{t(RecordingText::ColFirst)}</th><th>{t(RecordingText::ColLast)}</th>
+                        <th title=t(RecordingText::GapsNote)>{t(RecordingText::ColGaps)}</th>
                     </tr></thead>
                     <tbody>{stream_rows}</tbody>
                 </table>

@@ -49,8 +49,8 @@ catalogue! {
             "各ストリームは固有のレートのままです。プロットは各メッセージを記録時刻に描き、カメラはカーソル以前の最新フレームを表示し、ステップキーは最も密なストリームのメッセージ単位で移動します。";
         UntimedNote => "This file stores frames, not times: time is the frame number over the file's rate.",
             "このファイルは時刻ではなくフレームを保存しています。時刻はフレーム番号をファイルのレートで割った値です。";
-        RatesNote => "Rates and first/last times come from the files' summaries: shown for a stream alone in its file, in one episode; the readiness check measures every stream from its messages.",
-            "レートと最初／最後の時刻はファイルの要約から取得します（ファイル内の唯一のストリームで、1 エピソードの場合に表示）。準備状況チェックはすべてのストリームをメッセージから測定します。";
+        RatesNote => "Rates and first/last times come from the files' summaries: shown for a stream alone in its file, in one episode; gaps come from the readiness check, which measures every stream from its messages (open an episode for each stream's measured rate).",
+            "レートと最初／最後の時刻はファイルの要約から取得します（ファイル内の唯一のストリームで、1 エピソードの場合に表示）。欠落は準備状況チェックがすべてのメッセージから測定した値です（各ストリームの実測レートはエピソードを開くと表示されます）。";
     }
 }
 
