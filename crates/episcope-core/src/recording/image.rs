@@ -36,6 +36,8 @@ pub enum ImageError {
     Geometry { width: u64, height: u64, encoding: String, step: u64, needed: u64, held: u64 },
     #[error("a {width}×{height} image exceeds {max} pixels")]
     TooLarge { width: u64, height: u64, max: u64 },
+    #[error("the image is {width}×{height}: nothing to show")]
+    Empty { width: u64, height: u64 },
     #[error("compressed frame ({format:?}) is neither JPEG nor PNG")]
     UnknownCompression { format: String },
     #[error("frame {index} is out of range ({frames} frames)")]
@@ -107,6 +109,9 @@ impl Layout {
 }
 
 fn check_pixels(width: u64, height: u64) -> Result<(), ImageError> {
+    if width == 0 || height == 0 {
+        return Err(ImageError::Empty { width, height });
+    }
     if width.saturating_mul(height) > MAX_IMAGE_PIXELS {
         return Err(ImageError::TooLarge { width, height, max: MAX_IMAGE_PIXELS });
     }
@@ -378,6 +383,9 @@ mod tests {
         assert!(matches!(raw_image_frame(&narrow_step), Err(ImageError::Geometry { .. })));
         let huge = image(1 << 20, 1 << 20, "mono8", 1 << 20, false, vec![]);
         assert!(matches!(raw_image_frame(&huge), Err(ImageError::TooLarge { .. })));
+        // A zero height with an absurd width is empty, not a 2^40-wide frame.
+        let flat = image(1 << 40, 0, "rgb8", 0, false, vec![]);
+        assert!(matches!(raw_image_frame(&flat), Err(ImageError::Empty { .. })));
         let bayer = image(1, 1, "bayer_rggb8", 1, false, vec![0]);
         assert_eq!(
             raw_image_frame(&bayer).unwrap_err().to_string(),

@@ -346,6 +346,10 @@ impl Parser<'_> {
         }
         if first == "sequence" {
             self.expect('<')?;
+            // Checked before recursing: a hostile `sequence<sequence<…` cannot nest deeply.
+            if matches!(self.peek(), Some(Token::Ident(w)) if w == "sequence") {
+                return Err(self.error("sequences of sequences are not supported"));
+            }
             let element = self.type_spec()?;
             if element.arity != Arity::One {
                 return Err(self.error("sequences of arrays are not supported"));
@@ -465,5 +469,8 @@ mod tests {
         }
         let deep = "module m { ".repeat(40);
         assert!(parse_idl_schema("a/msg/T", &deep).unwrap_err().to_string().contains("too deep"));
+        let nested = format!("module a {{ module msg {{ struct T {{ {} double", "sequence<".repeat(100_000));
+        let err = parse_idl_schema("a/msg/T", &nested).unwrap_err().to_string();
+        assert!(err.contains("sequences of sequences"), "{err}");
     }
 }
