@@ -87,6 +87,25 @@ fn info_json_names_a_rosbag2_mcap_folder_as_such() {
 }
 
 #[test]
+fn info_json_lists_a_split_bag_as_one_episode_of_its_files() {
+    for (dir, storage) in [("split_mcap", "rosbag2_mcap"), ("split_sqlite3", "rosbag2_sqlite")] {
+        let json = info_json(&fixture(&format!("rosbag2/{dir}")));
+        assert_eq!(json["formats"], serde_json::json!([storage]), "{dir}");
+        assert_eq!(episode_frames(&json), [100], "{dir}");
+        let parts = json["episodes"][0]["parts"].as_array().unwrap();
+        assert_eq!(parts.len(), 2, "{dir}");
+        assert_eq!(
+            streams(&json),
+            owned(&[
+                ("/camera/image_raw", "sensor_msgs/msg/Image", 10),
+                ("/joint_states", "sensor_msgs/msg/JointState", 100)
+            ]),
+            "{dir}"
+        );
+    }
+}
+
+#[test]
 fn info_json_lists_the_streams_of_an_mcap_file() {
     let json = info_json(&fixture("mcap/joint_zstd.mcap"));
     assert_eq!(
@@ -136,7 +155,14 @@ fn info_on_a_truncated_bag_fails_naming_the_file() {
 
 #[test]
 fn check_a_clean_recording_folder_passes_with_exit_code_0() {
-    for path in [fixture("rosbag2/joint_image"), fixture("rosbag1"), fixture("hdf5/robomimic.hdf5")] {
+    for path in [
+        fixture("rosbag2/joint_image"),
+        fixture("rosbag1"),
+        fixture("hdf5/robomimic.hdf5"),
+        fixture("rosbag2/split_sqlite3"),
+        fixture("rosbag2/camera_pose"),
+        fixture("mcap/ros2idl.mcap"),
+    ] {
         let out = episcope(&["check".as_ref(), path.as_os_str(), "--no-hashes".as_ref()]);
         let text = String::from_utf8_lossy(&out.stdout);
         assert_eq!(out.status.code(), Some(0), "{}: {text}{}", path.display(), String::from_utf8_lossy(&out.stderr));
