@@ -38,6 +38,12 @@ if ! diff "$fixtures/ros2_humble.msgs" crates/episcope-core/src/formats/ros_msg/
   printf 'error: tests/recordings/ros2_definitions.py writes definitions that differ from the bundled ros2_humble.msgs\n' >&2
   exit 1
 fi
+# The public recordings are committed as found; their expected values come from independent readers.
+"$EPISCOPE_PY" tests/recordings/describe_public.py "$fixtures/public-expected.json"
+if ! diff "$fixtures/public-expected.json" crates/episcope-core/tests/fixtures/recordings/public/expected.json; then
+  printf 'error: tests/recordings/describe_public.py describes the public recordings differently from the committed expected.json\n' >&2
+  exit 1
+fi
 export EPISCOPE_RECORDING_FIXTURES="$fixtures"
 step "cargo test (unit, CLI, end-to-end in headless Chromium)"
 log="$(mktemp)"

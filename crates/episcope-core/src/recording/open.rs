@@ -77,12 +77,11 @@ fn streams_from_channels(
     counts: &BTreeMap<u32, u64>,
     span: (Option<u64>, Option<u64>),
 ) -> Vec<StreamInfo> {
-    // Containers count messages per channel but keep only the file's time span: a stream's own span
-    // (and so its rate) is known from the summary only when it is the one stream.
-    let span = if channels.len() == 1 { span } else { (None, None) };
-    channels
-        .iter()
-        .map(|c| StreamInfo {
+    // Several channels of one topic and type (a ROS 1 bag's connections, one per publisher) are one
+    // stream, as reading merges them (`read::read_ros_messages`) and as `rosbag info` lists them.
+    let mut streams: Vec<StreamInfo> = Vec::new();
+    for c in channels {
+        let stream = StreamInfo {
             name: c.topic.clone(),
             type_name: c.message_type.clone(),
             kind: if c.message_encoding == "cdr" || c.message_encoding == "ros1" {
@@ -91,10 +90,17 @@ fn streams_from_channels(
                 StreamKind::Other
             },
             messages: counts.get(&c.id).copied().unwrap_or(0),
-            first_time_ns: span.0,
-            last_time_ns: span.1,
-        })
-        .collect()
+            first_time_ns: None,
+            last_time_ns: None,
+        };
+        merge_streams(&mut streams, vec![stream]);
+    }
+    // Containers count messages per channel but keep only the file's time span: a stream's own span
+    // (and so its rate) is known from the summary only when it is the one stream.
+    if let [only] = streams.as_mut_slice() {
+        (only.first_time_ns, only.last_time_ns) = span;
+    }
+    streams
 }
 
 /// Opens every recording file of `tree` (summaries only).
@@ -238,10 +244,10 @@ async fn split_bags(tree: &DatasetTree) -> BTreeMap<String, Vec<String>> {
     out
 }
 
-/// Adds `more` streams into `streams` by name: messages summed, spans widened.
+/// Adds `more` streams into `streams` by name and type: messages summed, spans widened.
 fn merge_streams(streams: &mut Vec<StreamInfo>, more: Vec<StreamInfo>) {
     for stream in more {
-        match streams.iter_mut().find(|s| s.name == stream.name) {
+        match streams.iter_mut().find(|s| s.name == stream.name && s.type_name == stream.type_name) {
             Some(known) => {
                 known.messages += stream.messages;
                 known.first_time_ns = min_opt(known.first_time_ns, stream.first_time_ns);
