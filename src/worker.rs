@@ -17,7 +17,9 @@ use episcope_core::lerobot::overview::Overview;
 use episcope_core::lerobot::{open_dataset, read_episode_frames, read_image_frame, Dataset};
 use episcope_core::recording::image::{open_image_stream, Frame, ImageStream};
 use episcope_core::recording::read::read_episode as read_recording_streams;
-use episcope_core::recording::{open_recording, recording_files, Recording, RecordingEpisode, RecordingError};
+use episcope_core::recording::{
+    open_recording_with_progress, recording_files, Recording, RecordingEpisode, RecordingError,
+};
 use episcope_core::source::{check_range, ByteSource, LocalBoxFuture, SourceError};
 use episcope_core::DatasetTree;
 use wasm_bindgen::prelude::*;
@@ -250,7 +252,9 @@ async fn open(request_id: u32, name: String, tree: DatasetTree, started_ms: f64)
         let files: Vec<&str> = recording_files(&tree).iter().map(|f| f.path.as_str()).collect();
         let folder = (name != "dataset").then_some(name.as_str());
         let name = crate::recording_view::recording_name(folder, &files);
-        match open_recording(&tree).await {
+        let counter_tree = tree.clone();
+        let mut progress = progress_poster(request_id, "", &counter_tree);
+        match open_recording_with_progress(&tree, &mut progress).await {
             Ok(recording) => {
                 let bytes_read = tree.io().bytes_read();
                 let size_bytes = tree.total_size();

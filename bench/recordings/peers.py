@@ -1,7 +1,9 @@
 """The Python peers on the recording benchmark's files, in one run: opening big.mcap's summary
 (mcap's make_reader().get_summary(), forge-robotics' inspect_mcap) — time and bytes read (the
 process's rchar from /proc/self/io) — and decoding joints.mcap's JointState messages with
-mcap-ros2-support's decoder (messages/s).
+mcap-ros2-support's decoder and forge-robotics' MCAPReader.read_episodes (its own generated topic
+config: /joint_states position -> observation.state; every frame of the episode consumed), in
+messages/s.
 
 Usage: python peers.py DIR (holding big.mcap and joints.mcap from make_big_mcap.py).
 """
@@ -61,6 +63,21 @@ def main():
                 n += 1
         elapsed = time.perf_counter() - start
     print(f"mcap-ros2-support decode JointState: {n} messages in {elapsed:.2f} s = {n / elapsed:,.0f} messages/s")
+
+    try:
+        from forge.formats.mcap.reader import MCAPReader
+
+        for _ in range(2):
+            start = time.perf_counter()
+            frames = 0
+            for episode in MCAPReader().read_episodes(joints):
+                for frame in episode.frames():
+                    assert len(frame.state) == 7
+                    frames += 1
+            elapsed = time.perf_counter() - start
+        print(f"forge-robotics read_episodes JointState: {frames} frames in {elapsed:.2f} s = {frames / elapsed:,.0f} messages/s")
+    except Exception as e:  # report, do not hide
+        print(f"forge-robotics read_episodes: failed: {e!r}")
 
 
 if __name__ == "__main__":

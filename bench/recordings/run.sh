@@ -15,6 +15,6 @@ if [ ! -x "$venv/bin/python" ] || ! cmp -s bench/recordings/requirements.txt "$v
   cp bench/recordings/requirements.txt "$venv/.requirements"
 fi
 uptime
-EPISCOPE_BENCH_MCAP="$out/big.mcap" cargo bench -p episcope-core --bench recordings -- "$@"
+EPISCOPE_BENCH_MCAP="$out/big.mcap" EPISCOPE_BENCH_JOINTS_MCAP="$out/joints.mcap" cargo bench -p episcope-core --bench recordings -- "$@"
 "$venv/bin/python" bench/recordings/peers.py "$out"
 uptime

@@ -35,7 +35,22 @@ impl Text for CommonSentence {
     fn text(&self, lang: Lang) -> String {
         match self {
             CommonSentence::Progress { stage, done, total, bytes_read } => {
+                if let Some(path) = stage.strip_prefix("scan:") {
+                    // A recording without a summary, scanned from the start: done/total are bytes.
+                    let percent = (*done).min(*total).saturating_mul(100).checked_div(*total).unwrap_or(0);
+                    let read = format_bytes(*bytes_read, lang);
+                    return match lang {
+                        Lang::En => {
+                            format!("Scanning {path} record by record (it has no summary): {percent}% · {read} read")
+                        }
+                        Lang::Ja => format!(
+                            "{path} を先頭から順に走査中（サマリーがありません）: {percent}% · {read} 読み込み済み"
+                        ),
+                    };
+                }
                 let stage_text = match (stage.as_str(), lang) {
+                    ("recordings", Lang::En) => "Opening recordings".to_string(),
+                    ("recordings", Lang::Ja) => "記録ファイルを開いています".to_string(),
                     ("info", Lang::En) => "Reading meta/info.json".to_string(),
                     ("info", Lang::Ja) => "meta/info.json を読み込み中".to_string(),
                     ("tasks", Lang::En) => "Reading tasks".to_string(),
@@ -86,6 +101,8 @@ mod tests {
         assert_translated(CommonText::ALL);
         assert_translated(&[
             CommonSentence::Progress { stage: "episodes".into(), done: 1, total: 5, bytes_read: 2048 },
+            CommonSentence::Progress { stage: "recordings".into(), done: 1, total: 5, bytes_read: 2048 },
+            CommonSentence::Progress { stage: "scan:a.mcap".into(), done: 1, total: 5, bytes_read: 2048 },
             CommonSentence::UnexpectedAnswer { answer: "x".into() },
             CommonSentence::NoSuchExample { id: "x".into() },
             CommonSentence::DropUnreadable { reason: "x".into() },
@@ -103,5 +120,15 @@ mod tests {
         );
         assert_eq!(progress("info", 0, 1).text(Lang::En), "Reading meta/info.json · 2.0 kB read");
         assert_eq!(progress("videos", 9, 5).text(Lang::En), "Reading videos (5 of 5) · 2.0 kB read");
+        assert_eq!(progress("recordings", 1, 3).text(Lang::En), "Opening recordings (2 of 3) · 2.0 kB read");
+        assert_eq!(
+            progress("scan:run/crashed.mcap", 3 << 20, 4 << 20).text(Lang::En),
+            "Scanning run/crashed.mcap record by record (it has no summary): 75% · 2.0 kB read"
+        );
+        assert_eq!(
+            progress("scan:a.mcap", 1, 4).text(Lang::Ja),
+            "a.mcap を先頭から順に走査中（サマリーがありません）: 25% · 2.0 kB 読み込み済み"
+        );
+        assert_eq!(progress("scan:empty.mcap", 0, 0).text(Lang::En).split(':').nth(1), Some(" 0% · 2.0 kB read"));
     }
 }

@@ -1,7 +1,9 @@
 //! Criterion benchmarks of the recording readers, native: schema-driven decoding of `JointState`
 //! messages (a 7-joint arm, CDR, built in memory during setup), and, when `EPISCOPE_BENCH_MCAP`
 //! names an MCAP file (`bench/make-big-mcap.py` writes a 1 GB one), opening its summary — with the
-//! bytes that read, printed once.
+//! bytes that read, printed once; and when `EPISCOPE_BENCH_JOINTS_MCAP` names `joints.mcap` (the
+//! same script), reading that file's `/joint_states` whole — summary, zstd chunks, records and
+//! schema-driven decoding into columns — the work the Python peers time on the same file.
 //!
 //! Run: `cargo bench -p episcope-core --bench recordings` (add `-- --quick` for a fast pass).
 
@@ -106,5 +108,30 @@ fn big_mcap(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, decoding, big_mcap);
+/// `joints.mcap` from the file: what `mcap-ros2-support`'s `iter_decoded_messages` and
+/// forge-robotics' `MCAPReader.read_episodes` do on it (bench/recordings/peers.py).
+fn joints_file(c: &mut Criterion) {
+    let Some(path) = std::env::var_os("EPISCOPE_BENCH_JOINTS_MCAP") else {
+        eprintln!("EPISCOPE_BENCH_JOINTS_MCAP not set: skipping the joints.mcap file benchmark");
+        return;
+    };
+    let file = NativeFileSource::open(std::path::Path::new(&path)).expect("open");
+    let read_and_decode = || {
+        let summary = block_on(mcap::read_mcap_summary(&file)).expect("summary");
+        let channel = summary.channels.iter().find(|c| c.topic == "/joint_states").expect("/joint_states").clone();
+        let messages = block_on(mcap::read_mcap_messages(&file, &summary, Some(&[channel.id]))).expect("messages");
+        decode_stream(&channel, &messages).expect("decodes")
+    };
+    let series = read_and_decode();
+    let count = series.times_ns.len() as u64;
+    assert_eq!(series.fields[0].dimension_names.len(), JOINTS);
+    eprintln!("joints.mcap: {count} JointState messages of {JOINTS} joints");
+    let mut group = c.benchmark_group("joints_file");
+    group.throughput(Throughput::Elements(count));
+    group.sample_size(10);
+    group.bench_function("read_and_decode_joint_states", |b| b.iter(|| black_box(read_and_decode())));
+    group.finish();
+}
+
+criterion_group!(benches, decoding, big_mcap, joints_file);
 criterion_main!(benches);

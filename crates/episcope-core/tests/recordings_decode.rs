@@ -254,3 +254,71 @@ fn rosbag2_without_definitions_decodes_standard_types_with_the_bundled_definitio
     let err = decode_stream(&custom, &messages).unwrap_err().to_string();
     assert!(err.contains("no message definition for my_robot_msgs/msg/Gripper"), "{err}");
 }
+
+/// An MCAP file without a summary section, written by the `mcap` crate's writer (Foxglove's, not
+/// ours): 24 messages of 1 MiB and one of 12 MiB (larger than a scan window), unchunked or in
+/// 2 MiB chunks.
+fn summaryless_mcap(use_chunks: bool) -> Vec<u8> {
+    let options = ::mcap::WriteOptions::new()
+        .compression(None)
+        .use_chunks(use_chunks)
+        .chunk_size(Some(2 << 20))
+        .emit_summary_records(false)
+        .emit_summary_offsets(false)
+        .emit_statistics(false)
+        .emit_message_indexes(false)
+        .emit_chunk_indexes(false);
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut writer = options.create(&mut out).expect("writer");
+    let schema = writer.add_schema("std_msgs/msg/UInt8MultiArray", "ros2msg", b"uint8[] data").unwrap();
+    let small = writer.add_channel(schema, "/small", "cdr", &Default::default()).unwrap();
+    let big = writer.add_channel(schema, "/big", "cdr", &Default::default()).unwrap();
+    for i in 0..25u32 {
+        let (channel_id, bytes) = if i == 12 { (big, 12 << 20) } else { (small, 1 << 20) };
+        let header =
+            ::mcap::records::MessageHeader { channel_id, sequence: i, log_time: 1_000 + u64::from(i), publish_time: 0 };
+        writer.write_to_known_channel(&header, &vec![i as u8; bytes]).unwrap();
+    }
+    writer.finish().unwrap();
+    drop(writer);
+    out.into_inner()
+}
+
+#[test]
+fn mcap_without_a_summary_is_scanned_in_windows_with_progress() {
+    for use_chunks in [false, true] {
+        let bytes = summaryless_mcap(use_chunks);
+        let size = bytes.len() as u64;
+        assert!(size > 30 << 20);
+        let src = MemorySource::new(bytes.clone());
+        let mut reports = Vec::new();
+        let summary = pollster::block_on(mcap::read_mcap_summary_with_progress(&src, &mut |done, total| {
+            reports.push((done, total))
+        }))
+        .unwrap();
+        assert!(!summary.indexed);
+        assert_eq!(summary.truncated_at_byte, None);
+        let id = |topic: &str| summary.channels.iter().find(|c| c.topic == topic).unwrap().id;
+        assert_eq!(summary.message_counts[&id("/small")], 24, "chunks: {use_chunks}");
+        assert_eq!(summary.message_counts[&id("/big")], 1);
+        assert_eq!((summary.start_time_ns, summary.end_time_ns), (Some(1_000), Some(1_024)));
+        // Several windows, each report further on, the last at the end of the records.
+        assert!(reports.len() >= 4, "{reports:?}");
+        assert!(reports.windows(2).all(|w| w[0].0 < w[1].0), "{reports:?}");
+        assert!(reports.iter().all(|&(_, total)| total == size));
+        assert_eq!(reports.last().map(|r| r.0), Some(size - 8));
+        let big = pollster::block_on(mcap::read_mcap_messages(&src, &summary, Some(&[id("/big")]))).unwrap();
+        assert_eq!(big.len(), 1);
+        assert_eq!(big[0].data.len(), 12 << 20);
+        assert!(big[0].data.iter().all(|&b| b == 12));
+
+        // Cut inside the big message (top-level record or chunk): the messages before it are read.
+        let cut = bytes.windows(4).position(|w| w == [12u8; 4]).unwrap() + (1 << 20);
+        let src = MemorySource::new(bytes[..cut].to_vec());
+        let summary = pollster::block_on(mcap::read_mcap_summary(&src)).unwrap();
+        let at = summary.truncated_at_byte.expect("cut short");
+        assert!(at < cut as u64);
+        let counted: u64 = summary.message_counts.values().sum();
+        assert!((8..=12).contains(&counted), "chunks: {use_chunks}: {counted}");
+    }
+}

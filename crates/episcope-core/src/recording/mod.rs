@@ -128,4 +128,6 @@ pub struct StreamSeries {
 pub mod image;
 pub mod open;
 pub mod read;
-pub use open::{open_recording, recording_files, Recording, RecordingEpisode, RecordingError};
+pub use open::{
+    open_recording, open_recording_with_progress, recording_files, Recording, RecordingEpisode, RecordingError,
+};

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{RawChannel, RecordingFormat, StreamInfo, StreamKind};
+use crate::formats::lerobot::Progress;
 use crate::formats::ros_msg::flatten::stream_kind;
 use crate::formats::{hdf5, mcap, rosbag1, rosbag2};
 use crate::tree::{DatasetTree, TreeFile};
@@ -105,13 +106,25 @@ fn streams_from_channels(
 
 /// Opens every recording file of `tree` (summaries only).
 pub async fn open_recording(tree: &DatasetTree) -> Result<Recording, RecordingError> {
+    open_recording_with_progress(tree, &mut |_| {}).await
+}
+
+/// [`open_recording`], reporting progress: stage `recordings` before each file (done = files
+/// opened, total = files), and `scan:<path>` while an MCAP file without a summary is scanned
+/// (done = bytes scanned, total = the file's bytes).
+pub async fn open_recording_with_progress(
+    tree: &DatasetTree,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Recording, RecordingError> {
     let files = recording_files(tree);
     if files.is_empty() {
         return Err(RecordingError::NoRecording);
     }
     let split = split_bags(tree).await;
     let mut episodes = Vec::new();
-    for file in files {
+    let file_count = files.len() as u64;
+    for (opened, file) in files.into_iter().enumerate() {
+        progress(Progress { stage: "recordings".into(), done: opened as u64, total: file_count });
         let open_err = |reason: String| RecordingError::Open { reason, path: file.path.clone() };
         if let Some(parts) = split.get(&file.path) {
             if parts.first() != Some(&file.path) {
@@ -139,7 +152,11 @@ pub async fn open_recording(tree: &DatasetTree) -> Result<Recording, RecordingEr
         };
         match ext {
             ".mcap" => {
-                let s = mcap::read_mcap_summary(source).await.map_err(|e| open_err(e.to_string()))?;
+                let stage = format!("scan:{}", file.path);
+                let mut scanned = |done, total| progress(Progress { stage: stage.clone(), done, total });
+                let s = mcap::read_mcap_summary_with_progress(source, &mut scanned)
+                    .await
+                    .map_err(|e| open_err(e.to_string()))?;
                 let span = (s.start_time_ns, s.end_time_ns);
                 let format = if listed_in_rosbag2_metadata(tree, &file.path).await {
                     RecordingFormat::Rosbag2Mcap

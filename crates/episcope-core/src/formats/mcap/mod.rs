@@ -62,13 +62,22 @@ pub struct McapSummary {
 /// Reads the summary section (a few small reads at the end of the file); scans the file when it
 /// has none.
 pub async fn read_mcap_summary(source: &dyn ByteSource) -> Result<McapSummary, McapError> {
+    read_mcap_summary_with_progress(source, &mut |_, _| {}).await
+}
+
+/// [`read_mcap_summary`], calling `progress(bytes_scanned, file_bytes)` as a file without a
+/// summary is scanned (after each read window); a file with a summary reports nothing.
+pub async fn read_mcap_summary_with_progress(
+    source: &dyn ByteSource,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<McapSummary, McapError> {
     let size = source.size();
     if size < 16 || source.read_range(0..8).await?.as_ref() != MAGIC {
         return Err(McapError::BadMagic);
     }
     if source.read_range(size - 8..size).await?.as_ref() != MAGIC {
         // No footer: recover what was written, as `mcap recover` does.
-        return Ok(scan(source).await?.0);
+        return Ok(scan(source, &|_| false, progress).await?.0);
     }
     let options =
         SummaryReaderOptions::default().with_file_size(size).with_record_length_limit(MAX_RECORD_BYTES as usize);
@@ -122,7 +131,7 @@ pub async fn read_mcap_summary(source: &dyn ByteSource) -> Result<McapSummary, M
         }
     }
     let Some(summary) = reader.finish() else {
-        return scan(source).await.map(|(summary, _)| summary);
+        return scan(source, &|_| false, progress).await.map(|(summary, _)| summary);
     };
     let mut channels: Vec<RawChannel> = summary
         .channels
@@ -199,8 +208,8 @@ pub async fn read_mcap_messages(
             parse_records(&record, chunk.offset, &mut sink)?;
         }
     } else {
-        let (_, all) = scan(source).await?;
-        messages.extend(all.into_iter().filter(|m| wanted(m.channel_id)));
+        let (_, wanted_messages) = scan(source, &wanted, &mut |_, _| {}).await?;
+        messages = wanted_messages;
     }
     messages.sort_by_key(|m| m.log_time_ns);
     Ok(messages)
@@ -243,6 +252,10 @@ struct RecordSink<'a> {
 struct ScanState {
     schemas: BTreeMap<u16, (String, String, String)>,
     channels: BTreeMap<u16, (u16, String, String)>,
+    /// Every message met (wanted or not): count per channel and the log-time span.
+    message_counts: BTreeMap<u32, u64>,
+    start_time_ns: Option<u64>,
+    end_time_ns: Option<u64>,
 }
 
 struct Reader<'a> {
@@ -318,6 +331,11 @@ fn parse_records(bytes: &[u8], base: u64, sink: &mut RecordSink<'_>) -> Result<(
                 let _sequence = b.u32()?;
                 let log_time_ns = b.u64()?;
                 let publish_time_ns = b.u64()?;
+                if let Some(state) = sink.channels.as_deref_mut() {
+                    *state.message_counts.entry(channel_id).or_default() += 1;
+                    state.start_time_ns = Some(state.start_time_ns.map_or(log_time_ns, |t| t.min(log_time_ns)));
+                    state.end_time_ns = Some(state.end_time_ns.map_or(log_time_ns, |t| t.max(log_time_ns)));
+                }
                 if (sink.want)(channel_id) {
                     let data = Bytes::copy_from_slice(&body[b.pos..]);
                     sink.messages.push(RawMessage { channel_id, log_time_ns, publish_time_ns, data });
@@ -383,10 +401,10 @@ fn decompress(compression: &str, data: &[u8], size: u64, offset: u64) -> Result<
     Ok(out)
 }
 
-/// The end of the last whole top-level record after the magic (each is an opcode, a u64 length
-/// and that many bytes).
-fn end_of_whole_records(bytes: &[u8]) -> usize {
-    let mut pos = MAGIC.len();
+/// The length of the whole top-level records at the start of `bytes` (each is an opcode, a u64
+/// length and that many bytes).
+fn whole_records_len(bytes: &[u8]) -> usize {
+    let mut pos = 0usize;
     while let Some(header) = bytes.get(pos..pos + 9) {
         let mut len = [0u8; 8];
         len.copy_from_slice(&header[1..]);
@@ -398,23 +416,62 @@ fn end_of_whole_records(bytes: &[u8]) -> usize {
     pos
 }
 
-/// Reads the whole file record by record (files without a summary, or cut short).
-async fn scan(source: &dyn ByteSource) -> Result<(McapSummary, Vec<RawMessage>), McapError> {
+/// A linear scan reads the file in windows of this size (a larger record is read on its own).
+const SCAN_WINDOW_BYTES: u64 = 8 << 20;
+
+/// Reads the whole file record by record, window by window (files without a summary, or cut
+/// short), keeping the messages of the `wanted` channels and counting all of them; calls
+/// `progress(bytes_scanned, file_bytes)` after each window.
+async fn scan(
+    source: &dyn ByteSource,
+    wanted: &dyn Fn(u32) -> bool,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<(McapSummary, Vec<RawMessage>), McapError> {
     let size = source.size();
-    let bytes = source.read_range(0..size).await?;
-    if bytes.len() < 8 || &bytes[..8] != MAGIC {
+    if size < 8 || source.read_range(0..8).await?.as_ref() != MAGIC {
         return Err(McapError::BadMagic);
     }
     // Records run from after the magic up to the footer/end magic; in a file cut short (no end
     // magic), up to the last whole top-level record.
-    let complete = bytes.len() >= 16 && &bytes[bytes.len() - 8..] == MAGIC;
-    let body_end = if complete { bytes.len() - 8 } else { end_of_whole_records(&bytes) };
-    let truncated_at_byte = (!complete).then_some(body_end as u64);
+    let complete = size >= 16 && source.read_range(size - 8..size).await?.as_ref() == MAGIC;
+    let body_end = if complete { size - 8 } else { size };
     let mut state = ScanState::default();
     let mut messages = Vec::new();
-    let all = |_: u32| true;
-    let mut sink = RecordSink { want: &all, messages: &mut messages, channels: Some(&mut state) };
-    parse_records(&bytes[8..body_end], 8, &mut sink)?;
+    let mut pos = MAGIC.len() as u64;
+    while pos < body_end {
+        let window = source.read_range(pos..body_end.min(pos.saturating_add(SCAN_WINDOW_BYTES))).await?;
+        let whole = whole_records_len(&window);
+        let mut sink = RecordSink { want: wanted, messages: &mut messages, channels: Some(&mut state) };
+        if whole > 0 {
+            parse_records(&window[..whole], pos, &mut sink)?;
+            pos += whole as u64;
+        } else {
+            // The next record does not fit in a window: read it alone, if the file holds it whole.
+            let record_end = window
+                .get(1..9)
+                .map(|len| u64::from_le_bytes(len.try_into().unwrap_or([0xff; 8])))
+                .and_then(|len| len.checked_add(9))
+                .and_then(|n| pos.checked_add(n))
+                .filter(|&end| end <= body_end);
+            match record_end {
+                Some(end) if end - pos <= MAX_RECORD_BYTES => {
+                    let record = source.read_range(pos..end).await?;
+                    parse_records(&record, pos, &mut sink)?;
+                    pos = end;
+                }
+                Some(end) => {
+                    return Err(McapError::BadRecord {
+                        offset: pos,
+                        reason: format!("declares {} bytes (more than {MAX_RECORD_BYTES} are refused)", end - pos - 9),
+                    })
+                }
+                None if complete => return Err(McapError::BadRecord { offset: pos, reason: "truncated".into() }),
+                None => break,
+            }
+        }
+        progress(pos, size);
+    }
+    let truncated_at_byte = (!complete).then_some(pos);
     let channels: Vec<RawChannel> = state
         .channels
         .iter()
@@ -431,14 +488,12 @@ async fn scan(source: &dyn ByteSource) -> Result<(McapSummary, Vec<RawMessage>),
         })
         .collect();
     let mut message_counts: BTreeMap<u32, u64> = channels.iter().map(|c| (c.id, 0)).collect();
-    for m in &messages {
-        *message_counts.entry(m.channel_id).or_default() += 1;
-    }
+    message_counts.extend(state.message_counts);
     let summary = McapSummary {
         channels,
         message_counts,
-        start_time_ns: messages.iter().map(|m| m.log_time_ns).min(),
-        end_time_ns: messages.iter().map(|m| m.log_time_ns).max(),
+        start_time_ns: state.start_time_ns,
+        end_time_ns: state.end_time_ns,
         chunks: Vec::new(),
         indexed: false,
         truncated_at_byte,
