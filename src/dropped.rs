@@ -15,6 +15,13 @@ pub fn entries_of(transfer: &DataTransfer) -> Vec<FileSystemEntry> {
         .collect()
 }
 
+/// The dropped files themselves, named by their file names, for a drop that carries no entries
+/// (a page script's `DataTransfer`, browsers without the Entries API): files, never folders.
+pub fn plain_files_of(transfer: &DataTransfer) -> Vec<(String, File)> {
+    let Some(list) = transfer.files() else { return Vec::new() };
+    (0..list.length()).filter_map(|i| list.get(i)).map(|file| (file.name(), file)).collect()
+}
+
 /// Largest number of files taken from one drop (a guard against dropping a home folder).
 const MAX_DROPPED_FILES: usize = 2_000_000;
 

@@ -109,6 +109,46 @@ async fn opens_a_bag_and_an_hdf5_file_through_the_file_input() {
     browser.close().await;
 }
 
+/// Drops `paths` on the home page's drop zone the way the OS does: the files come from a file
+/// input of the test's own (WebDriver can fill one), a script puts them in a `DataTransfer` and
+/// dispatches `drop` on the zone.
+async fn drop_files(browser: &Browser, server: &StaticServer, paths: &[PathBuf]) {
+    browser.client.goto(&server.url("")).await.unwrap();
+    browser.wait_for("[data-testid=drop-zone]").await;
+    let make_input = "const i = document.createElement('input'); i.type = 'file'; i.multiple = true; \
+                      i.id = 'test-drop-source'; document.body.appendChild(i);";
+    browser.client.execute(make_input, vec![]).await.unwrap();
+    let input = browser.client.find(Locator::Css("#test-drop-source")).await.unwrap();
+    let joined: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    input.send_keys(&joined.join("\n")).await.unwrap();
+    let drop = "const dt = new DataTransfer(); \
+                for (const f of document.getElementById('test-drop-source').files) dt.items.add(f); \
+                const zone = document.querySelector('[data-testid=drop-zone]'); \
+                zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));";
+    browser.client.execute(drop, vec![]).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn recordings_dropped_on_the_page_open_like_picked_ones() {
+    let server = StaticServer::start(dist_dir());
+    let browser = Browser::start(&server).await;
+    drop_files(&browser, &server, &[fixture("rosbag1/lz4.bag"), fixture("hdf5/episode_0.hdf5")]).await;
+    let rows = streams(&browser).await;
+    for want in [("/cmd", "10"), ("/joint_states", "100"), ("/observations/qpos", "50")] {
+        assert!(rows.iter().any(|(n, m)| (n.as_str(), m.as_str()) == want), "{want:?} not in {rows:?}");
+    }
+    let mut frames = episode_frames(&browser).await;
+    frames.sort();
+    assert_eq!(frames, ["100", "50"]);
+    assert!(browser.client.find(Locator::Css("[data-testid=error]")).await.is_err(), "an error was shown");
+    browser.screenshot("recording-dropped").await;
+    for request in server.requests.lock().unwrap().iter().filter(|r| !r.is_browser_service()) {
+        assert_eq!((request.method.as_str(), request.body_bytes), ("GET", 0), "{request:?}");
+        assert!(!request.path.contains(".bag") && !request.path.contains(".hdf5"), "{request:?}");
+    }
+    browser.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_truncated_recording_shows_an_error_naming_the_file() {
     let server = StaticServer::start(dist_dir());

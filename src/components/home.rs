@@ -8,7 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{DragEvent, HtmlInputElement};
 
 use crate::app::{base_url, query_example, AppState, UserError};
-use crate::dropped::{collect_files, entries_of};
+use crate::dropped::{collect_files, entries_of, plain_files_of};
 use crate::i18n::common::CommonSentence;
 use crate::i18n::home::{HomeSentence, HomeText};
 use crate::i18n::recording::RecordingText;
@@ -97,7 +97,12 @@ pub fn HomePage() -> impl IntoView {
         dragging.set(false);
         let Some(transfer) = ev.data_transfer() else { return };
         let entries = entries_of(&transfer);
+        let plain = if entries.is_empty() { plain_files_of(&transfer) } else { Vec::new() };
         spawn_local(async move {
+            if !plain.is_empty() {
+                state.open_local(plain);
+                return;
+            }
             match collect_files(entries).await {
                 Ok(files) => state.open_local(files),
                 Err(e) => state.error.set(Some(UserError {

@@ -322,3 +322,23 @@ fn mcap_without_a_summary_is_scanned_in_windows_with_progress() {
         assert!((8..=12).contains(&counted), "chunks: {use_chunks}: {counted}");
     }
 }
+
+#[test]
+fn opening_recordings_reports_each_file_and_the_scan_of_one_without_a_summary() {
+    let mut tree = DatasetTree::new();
+    tree.insert("a/indexed.mcap", Arc::new(source("mcap/joint_zstd.mcap"))).unwrap();
+    tree.insert("b/crashed.mcap", Arc::new(MemorySource::new(summaryless_mcap(true)))).unwrap();
+    let mut stages = Vec::new();
+    let recording = pollster::block_on(episcope_core::recording::open_recording_with_progress(&tree, &mut |p| {
+        stages.push((p.stage, p.done, p.total))
+    }))
+    .unwrap();
+    assert_eq!(recording.episodes.len(), 2);
+    let files: Vec<_> = stages.iter().filter(|s| s.0 == "recordings").map(|s| (s.1, s.2)).collect();
+    assert_eq!(files, [(0, 2), (1, 2)]);
+    let scans: Vec<_> = stages.iter().filter(|s| s.0.starts_with("scan:")).collect();
+    assert!(scans.len() >= 4, "{stages:?}");
+    assert!(scans.iter().all(|s| s.0 == "scan:b/crashed.mcap"), "only the summary-less file is scanned: {stages:?}");
+    let last = scans.last().unwrap();
+    assert_eq!(last.1, last.2 - 8, "the scan reaches the footer");
+}
