@@ -405,15 +405,20 @@ fn decompress(compression: &str, data: &[u8], size: u64, offset: u64) -> Result<
 /// length and that many bytes).
 fn whole_records_len(bytes: &[u8]) -> usize {
     let mut pos = 0usize;
-    while let Some(header) = bytes.get(pos..pos + 9) {
-        let mut len = [0u8; 8];
-        len.copy_from_slice(&header[1..]);
-        match usize::try_from(u64::from_le_bytes(len)).ok().and_then(|l| (pos + 9).checked_add(l)) {
+    while let Some(size) = record_size_at(bytes, pos) {
+        match usize::try_from(size).ok().and_then(|n| pos.checked_add(n)) {
             Some(end) if end <= bytes.len() => pos = end,
             _ => break,
         }
     }
     pos
+}
+
+/// The size (opcode, length and body) of the record whose header starts at `pos`, when the
+/// header is there.
+fn record_size_at(bytes: &[u8], pos: usize) -> Option<u64> {
+    let header: [u8; 8] = bytes.get(pos.checked_add(1)?..pos.checked_add(9)?)?.try_into().ok()?;
+    u64::from_le_bytes(header).checked_add(9)
 }
 
 /// A linear scan reads the file in windows of this size (a larger record is read on its own).
@@ -447,12 +452,7 @@ async fn scan(
             pos += whole as u64;
         } else {
             // The next record does not fit in a window: read it alone, if the file holds it whole.
-            let record_end = window
-                .get(1..9)
-                .map(|len| u64::from_le_bytes(len.try_into().unwrap_or([0xff; 8])))
-                .and_then(|len| len.checked_add(9))
-                .and_then(|n| pos.checked_add(n))
-                .filter(|&end| end <= body_end);
+            let record_end = record_size_at(&window, 0).and_then(|n| pos.checked_add(n)).filter(|&end| end <= body_end);
             match record_end {
                 Some(end) if end - pos <= MAX_RECORD_BYTES => {
                     let record = source.read_range(pos..end).await?;
