@@ -3,6 +3,7 @@
 
 mod check;
 mod compare;
+mod convert;
 #[cfg(feature = "generate")]
 mod generate;
 mod info;
@@ -17,7 +18,7 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "episcope",
     version,
-    about = "Look at, measure and certify robot-learning datasets (LeRobot v2.0/v2.1/v3.0)."
+    about = "Look at, measure, certify and convert robot-learning datasets (LeRobot v2.0/v2.1/v3.0, ROS bags, HDF5)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -101,6 +102,10 @@ enum Command {
         #[arg(long, default_value = "en")]
         lang: episcope_report::Lang,
     },
+    /// Convert a recording (.mcap, .db3, .bag, .hdf5, a rosbag2 folder, a folder of them) into a
+    /// LeRobot v3.0 dataset by a mapping (the suggested one without --map), then check the output.
+    /// Exit code: 0 the output passes, 1 the check of the output found errors, 2 no conversion.
+    Convert(convert::ConvertArgs),
     /// List the rule catalogue (Markdown table, or JSON with --json).
     Rules {
         #[arg(long)]
@@ -149,6 +154,10 @@ fn main() -> ExitCode {
             }
             Command::Compare { inputs, output, lang } => compare::run(&compare::CompareArgs { inputs, output, lang })
                 .map(|reports| exit_for_errors(reports.iter().map(|r| r.report.summary.errors).sum())),
+            Command::Convert(args) => convert::run(&args).map(|converted| match converted {
+                Some(converted) => exit_for_errors(converted.report.summary.errors),
+                None => ExitCode::SUCCESS,
+            }),
             Command::Rules { json } => check::print_rules(json).map(|()| ExitCode::SUCCESS),
             #[cfg(feature = "generate")]
             Command::Generate(args) => generate::run(&args).map(|_| ExitCode::SUCCESS),

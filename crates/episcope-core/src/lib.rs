@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod columns;
+pub mod convert;
 pub mod formats;
 pub mod mp4;
 pub mod parquet_io;
@@ -16,6 +17,7 @@ pub mod synthetic;
 #[cfg(feature = "synthetic")]
 pub mod synthetic_recording;
 pub mod tree;
+pub mod writer;
 
 pub use formats::lerobot;
 pub use source::{ByteSource, MemorySource, SourceError};

@@ -27,28 +27,20 @@
 //! drawn at random) but no mp4 is written. With [`SyntheticSpec::metadata_only`] the data files are
 //! encoded into a byte counter, not written: `meta/` comes out byte-identical to a full run.
 
-use std::collections::BTreeMap;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use arrow_array::builder::{Float64Builder, Int64Builder, ListBuilder, StringBuilder};
-use arrow_array::{ArrayRef, FixedSizeListArray, Float32Array, Int64Array, RecordBatch, StringArray};
+use arrow_array::{ArrayRef, FixedSizeListArray, Float32Array, Int64Array, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
-use bytes::Bytes;
-use parquet::arrow::ArrowWriter;
-use parquet::basic::Compression;
-use parquet::file::properties::WriterProperties;
 use serde_json::{json, Map, Value};
 
-use crate::stats::{ColumnAccumulator, DimensionStatistics, StatsOptions, DEFAULT_QUANTILES};
-use crate::tree::{DatasetTree, PathError};
+use crate::stats::{ColumnAccumulator, DimensionStatistics, StatsOptions};
+use crate::writer::{dimension_stat, next_file, write_json, write_tasks, RollingParquet, WriteError, STAT_NAMES};
+pub use crate::writer::{
+    DatasetSink, MemorySink, WrittenFile, BYTES_PER_MB, DEFAULT_CHUNKS_SIZE, DEFAULT_DATA_FILES_SIZE_IN_MB,
+    DEFAULT_VIDEO_FILES_SIZE_IN_MB,
+};
 
-/// `data_files_size_in_mb` and friends count mebibytes (`os.path.getsize / 1024**2` in LeRobot).
-pub const BYTES_PER_MB: u64 = 1024 * 1024;
-/// The official writer's defaults.
-pub const DEFAULT_CHUNKS_SIZE: u64 = 1000;
-pub const DEFAULT_DATA_FILES_SIZE_IN_MB: u64 = 100;
-pub const DEFAULT_VIDEO_FILES_SIZE_IN_MB: u64 = 200;
 /// Episodes per row group of `meta/episodes/` as the recorder buffers them.
 pub const RECORDER_METADATA_ROW_GROUP_EPISODES: usize = 10;
 /// How far `action` runs ahead of `observation.state`.
@@ -65,8 +57,6 @@ const LENGTH_SPREAD: (f64, f64) = (0.6, 1.4);
 /// Bytes one frame of one camera adds to its mp4 (AV1 at a few hundred pixels square), to roll the
 /// declared video files as the writer would.
 const ESTIMATED_VIDEO_BYTES_PER_FRAME: f64 = 4000.0;
-/// Names of the stats columns, in the writer's order, and the quantiles behind the `q` ones.
-const QUANTILE_NAMES: [&str; 5] = ["q01", "q10", "q50", "q90", "q99"];
 /// Sines per joint trajectory.
 const COMPONENTS: usize = 3;
 /// Joint names of a bimanual ALOHA arm pair (used when there are 14 dimensions).
@@ -107,14 +97,8 @@ const TASK_PLACES: [&str; 10] = [
 pub enum SyntheticError {
     #[error("invalid generator settings: {reason}")]
     InvalidSpec { reason: String },
-    #[error("cannot write ({source}): {path}")]
-    Io { source: std::io::Error, path: String },
-    #[error("cannot encode parquet ({reason}): {path}")]
-    Parquet { reason: String, path: String },
-    #[error("cannot build the columns ({reason}): {path}")]
-    Arrow { reason: String, path: String },
-    #[error("cannot serialize JSON ({reason}): {path}")]
-    Json { reason: String, path: String },
+    #[error(transparent)]
+    Write(#[from] WriteError),
 }
 
 /// Named sizes of the scale targets.
@@ -335,73 +319,6 @@ impl SyntheticSpec {
     }
 }
 
-/// Where the generator's files go.
-pub trait DatasetSink {
-    /// Creates (or replaces) the file at `path` (relative, `/`-separated) and returns its writer.
-    fn create(&mut self, path: &str) -> std::io::Result<Box<dyn Write + Send>>;
-}
-
-/// Collects the files in memory (tests, benchmarks).
-#[derive(Default)]
-pub struct MemorySink {
-    files: BTreeMap<String, Arc<Mutex<Vec<u8>>>>,
-}
-
-struct SharedBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for SharedBuffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        let mut buffer = self.0.lock().map_err(|_| std::io::Error::other("a writer panicked"))?;
-        buffer.extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl DatasetSink for MemorySink {
-    fn create(&mut self, path: &str) -> std::io::Result<Box<dyn Write + Send>> {
-        let buffer = Arc::new(Mutex::new(Vec::new()));
-        self.files.insert(path.to_string(), buffer.clone());
-        Ok(Box::new(SharedBuffer(buffer)))
-    }
-}
-
-impl MemorySink {
-    /// The files by path.
-    pub fn into_files(self) -> BTreeMap<String, Bytes> {
-        self.files
-            .into_iter()
-            .map(|(path, buffer)| {
-                let bytes = match Arc::try_unwrap(buffer) {
-                    Ok(mutex) => mutex.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()),
-                    Err(shared) => {
-                        shared.lock().map(|b| b.clone()).unwrap_or_else(|poisoned| poisoned.into_inner().clone())
-                    }
-                };
-                (path, Bytes::from(bytes))
-            })
-            .collect()
-    }
-
-    /// The files as a dataset tree.
-    pub fn into_tree(self) -> Result<DatasetTree, PathError> {
-        DatasetTree::from_memory(self.into_files())
-    }
-}
-
-/// One file the generator wrote (or, for data files in metadata-only mode, encoded).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WrittenFile {
-    pub path: String,
-    pub bytes: u64,
-    pub row_groups: usize,
-    /// False for data files of a metadata-only run.
-    pub written: bool,
-}
-
 /// What a run produced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenerateSummary {
@@ -495,7 +412,7 @@ pub fn write_synthetic_dataset(
         let (chunk_index, file_index) = data.place(sink, spec.metadata_only, length)?;
         let batch = frames
             .record_batch(&layout.data_schema)
-            .map_err(|reason| SyntheticError::Arrow { reason, path: data.current_path() })?;
+            .map_err(|reason| WriteError::Arrow { reason, path: data.current_path() })?;
         data.write_row_group(&batch, length)?;
 
         let mut camera_rows = Vec::with_capacity(cameras.len());
@@ -836,8 +753,6 @@ impl Layout {
     }
 }
 
-const STAT_NAMES: [&str; 10] = ["min", "max", "mean", "std", "count", "q01", "q10", "q50", "q90", "q99"];
-
 /// A feature in info.json order: the two vectors, the cameras, then the five index columns.
 #[derive(Clone, Copy)]
 enum FeatureRef {
@@ -1001,25 +916,6 @@ struct EpisodeRow {
     cameras: Vec<(VideoWindow, CameraStats)>,
 }
 
-/// The value of stat `stat` (an index into [`STAT_NAMES`] other than `count`) of one dimension.
-fn dimension_stat(dim: &DimensionStatistics, stat: &str) -> f64 {
-    let quantile = |name: &str| {
-        QUANTILE_NAMES
-            .iter()
-            .position(|q| *q == name)
-            .and_then(|i| DEFAULT_QUANTILES.get(i))
-            .and_then(|&q| dim.quantile(q))
-    };
-    match stat {
-        "min" => dim.min,
-        "max" => dim.max,
-        "mean" => dim.mean,
-        "std" => dim.std,
-        other => quantile(other),
-    }
-    .unwrap_or(f64::NAN)
-}
-
 fn flush_episode_rows(
     sink: &mut dyn DatasetSink,
     out: &mut RollingParquet,
@@ -1110,7 +1006,7 @@ fn flush_episode_rows(
     columns.push(int64(vec![meta_chunk; rows.len()]));
     columns.push(int64(vec![meta_file; rows.len()]));
     let batch = RecordBatch::try_new(layout.episodes_schema.clone(), columns)
-        .map_err(|e| SyntheticError::Arrow { reason: e.to_string(), path: out.current_path() })?;
+        .map_err(|e| WriteError::Arrow { reason: e.to_string(), path: out.current_path() })?;
     out.write_row_group(&batch, group_frames)?;
     rows.clear();
     Ok(())
@@ -1119,191 +1015,6 @@ fn flush_episode_rows(
 /// Position of a stat (not `count`) in [`CameraStats::values`].
 fn camera_stat_index(stat: &str) -> usize {
     STAT_NAMES.iter().filter(|s| **s != "count").position(|s| *s == stat).unwrap_or(0)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Parquet files rolled by size.
-
-/// Counts the bytes that pass through; discards them when `inner` is `None`.
-struct CountingWriter {
-    inner: Option<Box<dyn Write + Send>>,
-    bytes: u64,
-}
-
-impl Write for CountingWriter {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        let written = match &mut self.inner {
-            Some(inner) => inner.write(bytes)?,
-            None => bytes.len(),
-        };
-        self.bytes += written as u64;
-        Ok(written)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        match &mut self.inner {
-            Some(inner) => inner.flush(),
-            None => Ok(()),
-        }
-    }
-}
-
-struct OpenParquet {
-    path: String,
-    chunk_file: (u64, u64),
-    writer: ArrowWriter<CountingWriter>,
-    /// Frames (data files) or episodes (metadata files) so far: the size rule's unit.
-    units: u64,
-    row_groups: usize,
-    written: bool,
-}
-
-/// A sequence of parquet files `{dir}/chunk-XXX/file-YYY.parquet`, a new one once the next row
-/// group would take the current one past the size limit (the writer's rule).
-struct RollingParquet {
-    dir: &'static str,
-    schema: SchemaRef,
-    limit_bytes: f64,
-    chunks_size: u64,
-    next: (u64, u64),
-    current: Option<OpenParquet>,
-    done: Vec<WrittenFile>,
-}
-
-fn next_file(chunk_index: u64, file_index: u64, chunks_size: u64) -> (u64, u64) {
-    if file_index + 1 >= chunks_size {
-        (chunk_index + 1, 0)
-    } else {
-        (chunk_index, file_index + 1)
-    }
-}
-
-fn writer_properties() -> WriterProperties {
-    WriterProperties::builder().set_compression(Compression::SNAPPY).build()
-}
-
-impl RollingParquet {
-    fn new(dir: &'static str, schema: SchemaRef, files_size_in_mb: u64, chunks_size: u64) -> Self {
-        RollingParquet {
-            dir,
-            schema,
-            limit_bytes: (files_size_in_mb * BYTES_PER_MB) as f64,
-            chunks_size,
-            next: (0, 0),
-            current: None,
-            done: Vec::new(),
-        }
-    }
-
-    fn path_of(&self, (chunk, file): (u64, u64)) -> String {
-        format!("{}/chunk-{chunk:03}/file-{file:03}.parquet", self.dir)
-    }
-
-    fn current_path(&self) -> String {
-        self.current.as_ref().map(|c| c.path.clone()).unwrap_or_else(|| self.path_of(self.next))
-    }
-
-    /// Picks the file for a row group of `units` (opening a new one if needed) and returns its
-    /// `(chunk_index, file_index)`.
-    fn place(&mut self, sink: &mut dyn DatasetSink, discard: bool, units: u64) -> Result<(u64, u64), SyntheticError> {
-        if let Some(current) = &self.current {
-            let written = current.writer.bytes_written() as f64;
-            let per_unit = written / current.units.max(1) as f64;
-            if current.units > 0 && written + per_unit * units as f64 >= self.limit_bytes {
-                self.close_current()?;
-            }
-        }
-        if self.current.is_none() {
-            let path = self.path_of(self.next);
-            let inner = if discard {
-                None
-            } else {
-                Some(sink.create(&path).map_err(|source| SyntheticError::Io { source, path: path.clone() })?)
-            };
-            let writer = ArrowWriter::try_new(
-                CountingWriter { inner, bytes: 0 },
-                self.schema.clone(),
-                Some(writer_properties()),
-            )
-            .map_err(|e| SyntheticError::Parquet { reason: e.to_string(), path: path.clone() })?;
-            let chunk_file = self.next;
-            self.current = Some(OpenParquet { path, chunk_file, writer, units: 0, row_groups: 0, written: !discard });
-            self.next = next_file(self.next.0, self.next.1, self.chunks_size);
-        }
-        Ok(self.current.as_ref().map_or(self.next, |current| current.chunk_file))
-    }
-
-    fn write_row_group(&mut self, batch: &RecordBatch, units: u64) -> Result<(), SyntheticError> {
-        let path = self.current_path();
-        let current = self.current.as_mut().ok_or_else(|| SyntheticError::Parquet {
-            reason: "no file is open for the row group".into(),
-            path: path.clone(),
-        })?;
-        let parquet_err =
-            |e: parquet::errors::ParquetError| SyntheticError::Parquet { reason: e.to_string(), path: path.clone() };
-        current.writer.write(batch).map_err(parquet_err)?;
-        current.writer.flush().map_err(parquet_err)?;
-        current.units += units;
-        current.row_groups += 1;
-        Ok(())
-    }
-
-    fn close_current(&mut self) -> Result<(), SyntheticError> {
-        let Some(current) = self.current.take() else { return Ok(()) };
-        let path = current.path.clone();
-        let mut inner = current
-            .writer
-            .into_inner()
-            .map_err(|e| SyntheticError::Parquet { reason: e.to_string(), path: path.clone() })?;
-        inner.flush().map_err(|source| SyntheticError::Io { source, path: path.clone() })?;
-        self.done.push(WrittenFile {
-            path,
-            bytes: inner.bytes,
-            row_groups: current.row_groups,
-            written: current.written,
-        });
-        Ok(())
-    }
-
-    fn finish(mut self) -> Result<Vec<WrittenFile>, SyntheticError> {
-        self.close_current()?;
-        Ok(self.done)
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Small files.
-
-fn write_bytes(sink: &mut dyn DatasetSink, path: &str, bytes: &[u8]) -> Result<WrittenFile, SyntheticError> {
-    let io = |source| SyntheticError::Io { source, path: path.to_string() };
-    let mut writer = sink.create(path).map_err(io)?;
-    writer.write_all(bytes).map_err(io)?;
-    writer.flush().map_err(io)?;
-    Ok(WrittenFile { path: path.to_string(), bytes: bytes.len() as u64, row_groups: 0, written: true })
-}
-
-fn write_json(sink: &mut dyn DatasetSink, path: &str, value: &Value) -> Result<WrittenFile, SyntheticError> {
-    let text = serde_json::to_string_pretty(value)
-        .map_err(|e| SyntheticError::Json { reason: e.to_string(), path: path.to_string() })?;
-    write_bytes(sink, path, text.as_bytes())
-}
-
-fn write_tasks(sink: &mut dyn DatasetSink, tasks: &[String]) -> Result<WrittenFile, SyntheticError> {
-    let path = "meta/tasks.parquet";
-    let batch = RecordBatch::try_from_iter([
-        ("task_index", Arc::new(Int64Array::from_iter_values(0..tasks.len() as i64)) as ArrayRef),
-        ("task", Arc::new(StringArray::from_iter_values(tasks)) as ArrayRef),
-    ])
-    .map_err(|e| SyntheticError::Arrow { reason: e.to_string(), path: path.into() })?;
-    let parquet_err =
-        |e: parquet::errors::ParquetError| SyntheticError::Parquet { reason: e.to_string(), path: path.into() };
-    let mut writer =
-        ArrowWriter::try_new(Vec::new(), batch.schema(), Some(writer_properties())).map_err(parquet_err)?;
-    writer.write(&batch).map_err(parquet_err)?;
-    let bytes = writer.into_inner().map_err(parquet_err)?;
-    let mut file = write_bytes(sink, path, &bytes)?;
-    file.row_groups = 1;
-    Ok(file)
 }
 
 fn stats_json(layout: &Layout, global: &[Vec<DimensionStatistics>], cameras: &[CameraAggregate]) -> Value {

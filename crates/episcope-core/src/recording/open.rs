@@ -324,7 +324,7 @@ fn min_opt(a: Option<u64>, b: Option<u64>) -> Option<u64> {
     }
 }
 
-fn strip_demo(name: &str) -> String {
+pub(crate) fn strip_demo(name: &str) -> String {
     let trimmed = name.trim_start_matches('/');
     if let Some(rest) = trimmed.strip_prefix("data/") {
         if let Some((demo, tail)) = rest.split_once('/') {

@@ -1,0 +1,190 @@
+//! `episcope convert INPUT --out DIR [--map MAP.toml]`: a recording into a LeRobot v3.0 dataset,
+//! written into a hidden folder beside DIR and renamed into place only once complete and checked;
+//! `episcope convert INPUT --suggest-map` prints the suggested mapping.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use episcope_core::check::{check_dataset, CheckOptions, Report};
+use episcope_core::convert::{convert_recording, suggest_mapping, ConvertProgress, Mapping};
+use episcope_core::recording::open_recording;
+use episcope_core::writer::DatasetSink;
+use episcope_core::DatasetTree;
+
+/// Buffer of each file writer.
+const WRITE_BUFFER_BYTES: usize = 1 << 20;
+
+#[derive(Args, Debug)]
+pub struct ConvertArgs {
+    /// The recording: a .mcap, .db3, .bag, .hdf5 file, a rosbag2 folder, or a folder of them.
+    pub input: PathBuf,
+    /// The dataset folder to create (it must not exist, or be empty).
+    #[arg(long, value_name = "DIR", required_unless_present = "suggest_map")]
+    pub out: Option<PathBuf>,
+    /// The mapping (TOML, docs/mapping.md); without it, the suggested one.
+    #[arg(long = "map", value_name = "MAP.toml")]
+    pub mapping: Option<PathBuf>,
+    /// Print the suggested mapping as TOML and stop.
+    #[arg(long, conflicts_with_all = ["out", "mapping"])]
+    pub suggest_map: bool,
+}
+
+/// What a finished conversion produced (the caller maps the check's verdict to the exit code).
+pub struct Converted {
+    pub report: Report,
+}
+
+struct DirSink {
+    root: PathBuf,
+}
+
+impl DatasetSink for DirSink {
+    fn create(&mut self, path: &str) -> std::io::Result<Box<dyn Write + Send>> {
+        let full = self.root.join(path);
+        if let Some(parent) = full.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        Ok(Box::new(BufWriter::with_capacity(WRITE_BUFFER_BYTES, File::create(full)?)))
+    }
+}
+
+/// Runs `convert`; `None` when only the mapping was printed.
+pub fn run(args: &ConvertArgs) -> anyhow::Result<Option<Converted>> {
+    let Some(tree) = crate::info::recording_tree(&args.input)? else {
+        bail!(
+            "not a recording (.mcap, .db3, .bag, .hdf5, a rosbag2 folder or a folder of them): {}",
+            args.input.display()
+        );
+    };
+    let recording = pollster::block_on(open_recording(&tree))?;
+    if args.suggest_map {
+        let suggestion = pollster::block_on(suggest_mapping(&tree, &recording))?;
+        for note in &suggestion.notes {
+            eprintln!("note: {note}");
+        }
+        print!("{}", suggestion.mapping.to_toml());
+        return Ok(None);
+    }
+    let Some(out) = &args.out else { bail!("--out DIR is required") };
+    refuse_used_folder(out)?;
+    let mapping = match &args.mapping {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            Mapping::parse(&text, &path.display().to_string())?
+        }
+        None => {
+            let suggestion = pollster::block_on(suggest_mapping(&tree, &recording))?;
+            for note in &suggestion.notes {
+                eprintln!("note: {note}");
+            }
+            eprintln!(
+                "using the suggested mapping ({} features at {} fps; `--suggest-map` prints it)",
+                suggestion.mapping.features.len(),
+                suggestion.mapping.fps
+            );
+            suggestion.mapping
+        }
+    };
+    let staging = staging_folder(out)?;
+    let result = convert_into(&tree, &recording, &mapping, &staging, total_input_bytes(&tree));
+    let summary = match result {
+        Ok(summary) => summary,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    // The proof: the checker on what was written, before it takes the folder's name.
+    let written = DatasetTree::from_dir(&staging)?.rooted_at_dataset();
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "converted".into());
+    let report = pollster::block_on(check_dataset(&written, &name, &CheckOptions::default(), &mut |_| {}));
+    if out.exists() {
+        std::fs::remove_dir(out).with_context(|| format!("cannot replace the empty folder {}", out.display()))?;
+    }
+    std::fs::rename(&staging, out).with_context(|| format!("cannot move the dataset into {}", out.display()))?;
+    let s = &report.summary;
+    println!(
+        "Wrote {} episodes, {} frames at {} fps ({} features, {} tasks) to {}",
+        summary.written.total_episodes,
+        summary.written.total_frames,
+        mapping.fps,
+        mapping.features.len(),
+        summary.written.tasks.len(),
+        out.display()
+    );
+    for flagged in &summary.flagged {
+        println!(
+            "flagged: episode {}: {} frames of {} have no sample within the tolerance (worst {:.3} s away)",
+            flagged.episode,
+            flagged.frames,
+            flagged.feature,
+            flagged.worst_distance_ns as f64 * 1e-9
+        );
+    }
+    for (file, why) in &summary.skipped {
+        println!("skipped: {file}: {why}");
+    }
+    println!(
+        "Check of the output: {} errors, {} warnings, {} info (`episcope check {}` shows them)",
+        s.errors,
+        s.warnings,
+        s.infos,
+        out.display()
+    );
+    Ok(Some(Converted { report }))
+}
+
+fn convert_into(
+    tree: &DatasetTree,
+    recording: &episcope_core::recording::Recording,
+    mapping: &Mapping,
+    staging: &Path,
+    input_bytes: u64,
+) -> anyhow::Result<episcope_core::convert::ConvertSummary> {
+    let mut sink = DirSink { root: staging.to_path_buf() };
+    let started = Instant::now();
+    let mut report_progress = |p: ConvertProgress| {
+        let elapsed_secs = started.elapsed().as_secs_f64().max(1e-3);
+        let fraction = p.recording_episodes_done as f64 / p.recording_episodes_total.max(1) as f64;
+        let rate_mb_per_sec = input_bytes as f64 * fraction / elapsed_secs / 1e6;
+        let left_secs = elapsed_secs * (1.0 - fraction) / fraction.max(1e-9);
+        eprint!(
+            "\r{}/{} recording episodes · {} dataset episodes, {} frames · {rate_mb_per_sec:.1} MB/s · {left_secs:.0} s left   ",
+            p.recording_episodes_done, p.recording_episodes_total, p.dataset_episodes, p.frames_written
+        );
+    };
+    let summary =
+        pollster::block_on(convert_recording(tree, recording, mapping, &mut sink, &mut report_progress, &|| false));
+    eprintln!();
+    Ok(summary?)
+}
+
+fn total_input_bytes(tree: &DatasetTree) -> u64 {
+    episcope_core::recording::recording_files(tree).iter().map(|f| f.size()).sum()
+}
+
+/// A hidden folder beside `out` (same file system, so the final rename is atomic).
+fn staging_folder(out: &Path) -> anyhow::Result<PathBuf> {
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "dataset".into());
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let staging = parent.join(format!(".{name}.converting-{}", std::process::id()));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).with_context(|| format!("cannot clear {}", staging.display()))?;
+    }
+    std::fs::create_dir_all(&staging).with_context(|| format!("cannot create {}", staging.display()))?;
+    Ok(staging)
+}
+
+fn refuse_used_folder(out: &Path) -> anyhow::Result<()> {
+    if out.exists() {
+        let mut entries = std::fs::read_dir(out).with_context(|| format!("not a folder: {}", out.display()))?;
+        if entries.next().is_some() {
+            bail!("the output folder is not empty: {}", out.display());
+        }
+    }
+    Ok(())
+}
