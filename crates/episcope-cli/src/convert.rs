@@ -2,21 +2,17 @@
 //! written into a hidden folder beside DIR and renamed into place only once complete and checked;
 //! `episcope convert INPUT --suggest-map` prints the suggested mapping.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
+
+use crate::dir_sink::{refuse_used_folder, DirSink};
 use clap::Args;
 use episcope_core::check::{check_dataset, CheckOptions, Report};
 use episcope_core::convert::{convert_recording, suggest_mapping, ConvertProgress, Mapping};
 use episcope_core::recording::open_recording;
-use episcope_core::writer::DatasetSink;
 use episcope_core::DatasetTree;
-
-/// Buffer of each file writer.
-const WRITE_BUFFER_BYTES: usize = 1 << 20;
 
 #[derive(Args, Debug)]
 pub struct ConvertArgs {
@@ -36,20 +32,6 @@ pub struct ConvertArgs {
 /// What a finished conversion produced (the caller maps the check's verdict to the exit code).
 pub struct Converted {
     pub report: Report,
-}
-
-struct DirSink {
-    root: PathBuf,
-}
-
-impl DatasetSink for DirSink {
-    fn create(&mut self, path: &str) -> std::io::Result<Box<dyn Write + Send>> {
-        let full = self.root.join(path);
-        if let Some(parent) = full.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        Ok(Box::new(BufWriter::with_capacity(WRITE_BUFFER_BYTES, File::create(full)?)))
-    }
 }
 
 /// Runs `convert`; `None` when only the mapping was printed.
@@ -177,14 +159,4 @@ fn staging_folder(out: &Path) -> anyhow::Result<PathBuf> {
     }
     std::fs::create_dir_all(&staging).with_context(|| format!("cannot create {}", staging.display()))?;
     Ok(staging)
-}
-
-fn refuse_used_folder(out: &Path) -> anyhow::Result<()> {
-    if out.exists() {
-        let mut entries = std::fs::read_dir(out).with_context(|| format!("not a folder: {}", out.display()))?;
-        if entries.next().is_some() {
-            bail!("the output folder is not empty: {}", out.display());
-        }
-    }
-    Ok(())
 }

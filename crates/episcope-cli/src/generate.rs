@@ -1,19 +1,14 @@
 //! `episcope generate`: writes a large synthetic LeRobot v3.0 dataset into a new folder (dev
 //! feature `generate`), for benchmarks and scale tests.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
-use clap::Args;
-use episcope_core::synthetic::{
-    write_synthetic_dataset, DatasetSink, GenerateSummary, Preset, SyntheticSpec, WrittenFile,
-};
 
-/// Buffer of each file writer.
-const WRITE_BUFFER_BYTES: usize = 1 << 20;
+use crate::dir_sink::{refuse_used_folder, DirSink};
+use clap::Args;
+use episcope_core::synthetic::{write_synthetic_dataset, GenerateSummary, Preset, SyntheticSpec, WrittenFile};
 
 #[derive(Args, Debug)]
 pub struct GenerateArgs {
@@ -103,31 +98,6 @@ impl GenerateArgs {
 fn episodes_for(spec: &SyntheticSpec, mean_episode_secs: f64) -> u64 {
     let frames_per_episode = (mean_episode_secs * f64::from(spec.fps)).max(1.0);
     ((spec.total_frames as f64 / frames_per_episode).round() as u64).clamp(1, spec.total_frames.max(1))
-}
-
-/// Files under a folder, their parents created on demand.
-struct DirSink {
-    root: PathBuf,
-}
-
-impl DatasetSink for DirSink {
-    fn create(&mut self, path: &str) -> std::io::Result<Box<dyn Write + Send>> {
-        let full = self.root.join(path);
-        if let Some(parent) = full.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        Ok(Box::new(BufWriter::with_capacity(WRITE_BUFFER_BYTES, File::create(full)?)))
-    }
-}
-
-fn refuse_used_folder(out: &Path) -> anyhow::Result<()> {
-    if out.exists() {
-        let mut entries = std::fs::read_dir(out).with_context(|| format!("not a folder: {}", out.display()))?;
-        if entries.next().is_some() {
-            bail!("the output folder is not empty: {}", out.display());
-        }
-    }
-    Ok(())
 }
 
 fn mib(bytes: u64) -> f64 {

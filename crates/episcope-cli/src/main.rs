@@ -4,6 +4,7 @@
 mod check;
 mod compare;
 mod convert;
+mod dir_sink;
 #[cfg(feature = "generate")]
 mod generate;
 mod info;

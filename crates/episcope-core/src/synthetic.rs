@@ -35,7 +35,9 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use serde_json::{json, Map, Value};
 
 use crate::stats::{ColumnAccumulator, DimensionStatistics, StatsOptions};
-use crate::writer::{dimension_stat, next_file, write_json, write_tasks, RollingParquet, WriteError, STAT_NAMES};
+use crate::writer::{
+    episode_stats_column, next_file, stats_json_object, write_json, write_tasks, RollingParquet, WriteError, STAT_NAMES,
+};
 pub use crate::writer::{
     DatasetSink, MemorySink, WrittenFile, BYTES_PER_MB, DEFAULT_CHUNKS_SIZE, DEFAULT_DATA_FILES_SIZE_IN_MB,
     DEFAULT_VIDEO_FILES_SIZE_IN_MB,
@@ -955,24 +957,8 @@ fn flush_episode_rows(
     for feature in feature_order(&layout.numeric, &layout.cameras) {
         for stat in STAT_NAMES {
             match (feature, stat) {
-                (FeatureRef::Numeric(f), "count") => {
-                    let mut list = ListBuilder::new(Int64Builder::new()).with_field(element(DataType::Int64));
-                    for row in rows.iter() {
-                        let count = row.stats[f].first().map_or(0, |d| d.count);
-                        list.values().append_value(count as i64);
-                        list.append(true);
-                    }
-                    columns.push(Arc::new(list.finish()));
-                }
                 (FeatureRef::Numeric(f), stat) => {
-                    let mut list = ListBuilder::new(Float64Builder::new()).with_field(element(DataType::Float64));
-                    for row in rows.iter() {
-                        for dim in &row.stats[f] {
-                            list.values().append_value(dimension_stat(dim, stat));
-                        }
-                        list.append(true);
-                    }
-                    columns.push(Arc::new(list.finish()));
+                    columns.push(episode_stats_column(rows.iter().map(|r| r.stats[f].as_slice()), stat));
                 }
                 (FeatureRef::Camera(c), "count") => {
                     let mut list = ListBuilder::new(Int64Builder::new()).with_field(element(DataType::Int64));
@@ -1022,17 +1008,7 @@ fn stats_json(layout: &Layout, global: &[Vec<DimensionStatistics>], cameras: &[C
     for feature in feature_order(&layout.numeric, &layout.cameras) {
         let mut stats = Map::new();
         match feature {
-            FeatureRef::Numeric(f) => {
-                let dims = &global[f];
-                for stat in STAT_NAMES {
-                    let value = if stat == "count" {
-                        json!([dims.first().map_or(0, |d| d.count)])
-                    } else {
-                        json!(dims.iter().map(|d| dimension_stat(d, stat)).collect::<Vec<f64>>())
-                    };
-                    stats.insert(stat.to_string(), value);
-                }
-            }
+            FeatureRef::Numeric(f) => stats = stats_json_object(&global[f]),
             FeatureRef::Camera(c) => {
                 let values = cameras[c].values();
                 for stat in STAT_NAMES {

@@ -6,13 +6,14 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use arrow_array::builder::{Float64Builder, Int64Builder, ListBuilder};
 use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
-use arrow_schema::SchemaRef;
+use arrow_schema::{DataType, Field, SchemaRef};
 use bytes::Bytes;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::stats::{DimensionStatistics, DEFAULT_QUANTILES};
 use crate::tree::{DatasetTree, PathError};
@@ -29,6 +30,46 @@ pub const DEFAULT_VIDEO_FILES_SIZE_IN_MB: u64 = 200;
 pub const STAT_NAMES: [&str; 10] = ["min", "max", "mean", "std", "count", "q01", "q10", "q50", "q90", "q99"];
 /// The quantile stats, matching [`DEFAULT_QUANTILES`].
 pub const QUANTILE_NAMES: [&str; 5] = ["q01", "q10", "q50", "q90", "q99"];
+
+/// One `stats/<feature>/<stat>` column of `meta/episodes/`: a list per episode, one value per
+/// dimension (`count`: the first dimension's count, as `list<int64>`; the others `list<double>`).
+pub(crate) fn episode_stats_column<'a>(
+    per_episode: impl Iterator<Item = &'a [DimensionStatistics]>,
+    stat: &str,
+) -> ArrayRef {
+    let element = |data_type: DataType| Arc::new(Field::new("element", data_type, true));
+    if stat == "count" {
+        let mut list = ListBuilder::new(Int64Builder::new()).with_field(element(DataType::Int64));
+        for dims in per_episode {
+            list.values().append_value(dims.first().map_or(0, |d| d.count) as i64);
+            list.append(true);
+        }
+        Arc::new(list.finish())
+    } else {
+        let mut list = ListBuilder::new(Float64Builder::new()).with_field(element(DataType::Float64));
+        for dims in per_episode {
+            for dim in dims {
+                list.values().append_value(dimension_stat(dim, stat));
+            }
+            list.append(true);
+        }
+        Arc::new(list.finish())
+    }
+}
+
+/// A numeric feature's entry of `meta/stats.json`: every stat in [`STAT_NAMES`] order.
+pub(crate) fn stats_json_object(dims: &[DimensionStatistics]) -> Map<String, Value> {
+    let mut stats = Map::new();
+    for stat in STAT_NAMES {
+        let value = if stat == "count" {
+            serde_json::json!([dims.first().map_or(0, |d| d.count)])
+        } else {
+            serde_json::json!(dims.iter().map(|d| dimension_stat(d, stat)).collect::<Vec<f64>>())
+        };
+        stats.insert(stat.to_string(), value);
+    }
+    stats
+}
 
 /// Why a dataset could not be written; names the file.
 #[derive(Debug, thiserror::Error)]

@@ -8,14 +8,15 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow_array::builder::{Float64Builder, Int64Builder, ListBuilder, StringBuilder};
+use arrow_array::builder::{ListBuilder, StringBuilder};
 use arrow_array::{ArrayRef, FixedSizeListArray, Float32Array, Int64Array, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use serde_json::{json, Map, Value};
 
 use super::{
-    dimension_stat, write_bytes, write_json, write_tasks, DatasetSink, RollingParquet, WriteError, WrittenFile,
-    DEFAULT_CHUNKS_SIZE, DEFAULT_DATA_FILES_SIZE_IN_MB, DEFAULT_VIDEO_FILES_SIZE_IN_MB, STAT_NAMES,
+    episode_stats_column, stats_json_object, write_bytes, write_json, write_tasks, DatasetSink, RollingParquet,
+    WriteError, WrittenFile, DEFAULT_CHUNKS_SIZE, DEFAULT_DATA_FILES_SIZE_IN_MB, DEFAULT_VIDEO_FILES_SIZE_IN_MB,
+    STAT_NAMES,
 };
 use crate::stats::{ColumnAccumulator, DimensionStatistics, StatsOptions};
 
@@ -293,7 +294,7 @@ impl DatasetWriter {
         let global: Vec<Vec<DimensionStatistics>> = self.global.into_iter().map(ColumnAccumulator::finish).collect();
         let mut stats = Map::new();
         for (name, dims) in names.iter().zip(&global) {
-            stats.insert(name.clone(), Value::Object(stats_object(dims)));
+            stats.insert(name.clone(), Value::Object(stats_json_object(dims)));
         }
         files.push(write_json(sink, "meta/stats.json", &Value::Object(stats))?);
         let info =
@@ -332,23 +333,7 @@ impl DatasetWriter {
         columns.push(int64(rows.iter().map(|r| r.from_index + r.length).collect()));
         for column in 0..column_widths(&self.features).len() {
             for stat in STAT_NAMES {
-                if stat == "count" {
-                    let mut list = ListBuilder::new(Int64Builder::new()).with_field(element(DataType::Int64));
-                    for row in &rows {
-                        list.values().append_value(row.stats[column].first().map_or(0, |d| d.count) as i64);
-                        list.append(true);
-                    }
-                    columns.push(Arc::new(list.finish()));
-                } else {
-                    let mut list = ListBuilder::new(Float64Builder::new()).with_field(element(DataType::Float64));
-                    for row in &rows {
-                        for dim in &row.stats[column] {
-                            list.values().append_value(dimension_stat(dim, stat));
-                        }
-                        list.append(true);
-                    }
-                    columns.push(Arc::new(list.finish()));
-                }
+                columns.push(episode_stats_column(rows.iter().map(|r| r.stats[column].as_slice()), stat));
             }
         }
         columns.push(int64(vec![meta_chunk; rows.len()]));
@@ -428,19 +413,6 @@ fn episodes_schema(features: &[FeatureSpec]) -> SchemaRef {
     fields.push(Field::new("meta/episodes/chunk_index", DataType::Int64, true));
     fields.push(Field::new("meta/episodes/file_index", DataType::Int64, true));
     Arc::new(Schema::new(fields))
-}
-
-fn stats_object(dims: &[DimensionStatistics]) -> Map<String, Value> {
-    let mut stats = Map::new();
-    for stat in STAT_NAMES {
-        let value = if stat == "count" {
-            json!([dims.first().map_or(0, |d| d.count)])
-        } else {
-            json!(dims.iter().map(|d| dimension_stat(d, stat)).collect::<Vec<f64>>())
-        };
-        stats.insert(stat.to_string(), value);
-    }
-    stats
 }
 
 fn info_json(
