@@ -8,7 +8,7 @@ pub mod resample;
 pub mod suggest;
 
 use crate::recording::open::strip_demo;
-use crate::recording::read::{read_episode, EpisodeStream};
+use crate::recording::read::{read_episode_streams, EpisodeStream};
 use crate::recording::{NumericField, Recording, RecordingError};
 use crate::tree::DatasetTree;
 use crate::writer::v3::{write_dataset_card, DatasetSettings, DatasetWriter, FeatureSpec, WriteSummary};
@@ -125,12 +125,16 @@ pub async fn convert_recording(
         if cancelled() {
             return Err(ConvertError::Cancelled);
         }
-        let streams = read_episode(tree, episode).await?;
+        // Only the mapped topics (and the marker) are read: a bag's camera chunks are skipped
+        // where its index allows.
+        let mut topics: Vec<&str> = mapping.features.iter().map(|f| f.stream.as_str()).collect();
+        topics.extend(mapping.episodes.marker_topic.as_deref());
+        let streams = read_episode_streams(tree, episode, Some(&topics)).await?;
         let file = episode.name.clone();
         let sources = mapping
             .features
             .iter()
-            .map(|feature| feature_source(&streams, feature, &file))
+            .map(|feature| feature_source(&streams, feature, &file, &episode.streams))
             .collect::<Result<Vec<_>, _>>()?;
         let segments = match segments(mapping, &streams, &sources, &file)? {
             Ok(segments) => segments,
@@ -260,10 +264,11 @@ fn feature_source<'a>(
     streams: &'a [EpisodeStream],
     feature: &FeatureMapping,
     file: &str,
+    in_episode: &[crate::recording::StreamInfo],
 ) -> Result<Source<'a>, ConvertError> {
     let err = |reason: String| ConvertError::Stream { reason, stream: feature.stream.clone(), file: file.to_string() };
     let stream = find_stream(streams, &feature.stream).ok_or_else(|| {
-        let names: Vec<&str> = streams.iter().map(|s| s.info.name.as_str()).collect();
+        let names: Vec<String> = in_episode.iter().map(|s| strip_demo(&s.name)).collect();
         err(format!("feature {}: no such stream; the episode has {}", feature.name, names.join(", ")))
     })?;
     let series =

@@ -313,7 +313,7 @@ pub async fn open_image_stream(
         let frames = info.map_or(0, |s| s.messages) as usize;
         return Ok(ImageStream::Hdf5 { file: Box::new(file), dataset: stream.to_string(), frames });
     }
-    let (channels, messages) = read_ros_messages(tree, &episode.files(), Some(stream)).await?;
+    let (channels, messages) = read_ros_messages(tree, &episode.files(), Some(&[stream])).await?;
     let channel =
         channels.into_iter().find(|c| c.topic == stream).ok_or_else(|| open_err(format!("no topic {stream}")))?;
     let schema = channel_schema(&channel).map_err(|e| open_err(e.to_string()))?;

@@ -36,6 +36,23 @@ pub async fn read_episode(
     tree: &DatasetTree,
     episode: &RecordingEpisode,
 ) -> Result<Vec<EpisodeStream>, RecordingError> {
+    read_episode_streams(tree, episode, None).await
+}
+
+/// [`read_episode`] restricted to the named topics of a ROS container (only their messages are
+/// read where the container can skip the others: what a conversion needs of a bag with cameras).
+/// HDF5 episodes are read whole either way.
+pub async fn read_episode_streams(
+    tree: &DatasetTree,
+    episode: &RecordingEpisode,
+    topics: Option<&[&str]>,
+) -> Result<Vec<EpisodeStream>, RecordingError> {
+    if topics.is_some() && !is_hdf5(episode_file(episode).0) {
+        let (channels, messages) = read_ros_messages(tree, &episode.files(), topics).await?;
+        let wanted: Vec<RawChannel> =
+            channels.into_iter().filter(|c| topics.is_none_or(|t| t.contains(&c.topic.as_str()))).collect();
+        return Ok(ros_streams(episode, &wanted, messages));
+    }
     let mut read = read_file_episodes(tree, std::slice::from_ref(episode)).await?;
     Ok(read.pop().unwrap_or_default())
 }
@@ -75,18 +92,18 @@ fn is_hdf5(path: &str) -> bool {
 
 /// The channels and messages of a ROS container (`.mcap`, `.db3`, `.bag`), or of the files of a
 /// split bag in order: channels are matched across files by topic and type (each file numbers its
-/// own), messages are renumbered to the merged channels and kept in log-time order. With `topic`,
-/// only that topic's messages are read (where the container can skip the others). Errors name
-/// the file.
+/// own), messages are renumbered to the merged channels and kept in log-time order. With
+/// `topics`, only those topics' messages are read (where the container can skip the others).
+/// Errors name the file.
 pub async fn read_ros_messages(
     tree: &DatasetTree,
     files: &[&str],
-    topic: Option<&str>,
+    topics: Option<&[&str]>,
 ) -> Result<(Vec<RawChannel>, Vec<RawMessage>), RecordingError> {
     let mut channels: Vec<RawChannel> = Vec::new();
     let mut messages: Vec<RawMessage> = Vec::new();
     for &path in files {
-        let (file_channels, file_messages) = read_container(tree, path, topic).await?;
+        let (file_channels, file_messages) = read_container(tree, path, topics).await?;
         let mut id_of = BTreeMap::new();
         for channel in file_channels {
             let known = channels
@@ -114,13 +131,13 @@ pub async fn read_ros_messages(
 async fn read_container(
     tree: &DatasetTree,
     path: &str,
-    topic: Option<&str>,
+    topics: Option<&[&str]>,
 ) -> Result<(Vec<RawChannel>, Vec<RawMessage>), RecordingError> {
     let open_err = |reason: String| RecordingError::Open { reason, path: path.to_string() };
     let file = tree.get(path).ok_or_else(|| open_err("the file is not in the opened folder".into()))?;
     let source = file.source.as_ref();
     let wanted = |channels: &[RawChannel]| -> Option<Vec<u32>> {
-        topic.map(|t| channels.iter().filter(|c| c.topic == t).map(|c| c.id).collect())
+        topics.map(|t| channels.iter().filter(|c| t.contains(&c.topic.as_str())).map(|c| c.id).collect())
     };
     let lower = path.to_ascii_lowercase();
     if lower.ends_with(".mcap") {
