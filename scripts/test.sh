@@ -6,6 +6,9 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 . scripts/ensure-tools.sh --browser
 . scripts/ensure-python.sh
+# The official LeRobot v3.0 loader (lerobot-dataset, torch on CPU) that opens converted datasets in
+# crates/episcope-cli/tests/convert.rs: exports EPISCOPE_LOADER_PY.
+. scripts/ensure-loader.sh
 step() { printf '\n== %s\n' "$*"; }
 step "cargo fmt --check"
 cargo fmt --all -- --check

@@ -116,3 +116,80 @@ fn refusals_exit_2_and_say_why() {
     assert_eq!(left, ["strict.toml", "typo.toml", "used"], "no half dataset is left");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The official loader's python (`scripts/ensure-loader.sh`): `$EPISCOPE_LOADER_PY`, else the venv
+/// the test command creates. Missing, the test fails: it must never pass by not running.
+fn loader_python() -> PathBuf {
+    let python = std::env::var_os("EPISCOPE_LOADER_PY")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/loader-venv/bin/python"));
+    assert!(
+        python.is_file(),
+        "the official LeRobot loader is not installed at {}: run scripts/test.sh (or `. scripts/ensure-loader.sh`)",
+        python.display()
+    );
+    python
+}
+
+fn load_official(dataset: &Path) -> serde_json::Value {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/convert/load_official.py");
+    let out = Command::new(loader_python()).arg(script).arg(dataset).output().expect("run the official loader");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", text(&out.stdout), text(&out.stderr)));
+    assert_eq!(json["ok"], true, "{}: {json}\n{}", dataset.display(), text(&out.stderr));
+    json
+}
+
+fn floats(value: &serde_json::Value) -> Vec<f64> {
+    value.as_array().expect("a list").iter().map(|v| v.as_f64().expect("a number")).collect()
+}
+
+/// `make_mcap.py` / `make_rosbag1.py`: joint `i` (at `i × 10 ms`) has position `round(sin(0.1 i + k), 6)`.
+fn joint_position(i: usize, k: usize) -> f64 {
+    let v = (i as f64 * 0.1 + k as f64).sin();
+    f64::from(((v * 1e6).round() / 1e6) as f32)
+}
+
+#[test]
+fn converted_recordings_open_in_the_official_lerobot_loader_with_the_same_frames() {
+    let dir = temp_dir("official");
+    // (fixture, frames per episode): joints 100 Hz for 0.99 s and commands 10 Hz for 0.9 s → 91 frames at 100 fps.
+    for (rel, lengths) in [
+        ("mcap/joint_zstd.mcap", vec![91]),
+        ("rosbag1/lz4.bag", vec![91]),
+        ("rosbag2/split_sqlite3", vec![100]),
+        ("hdf5/episode_0.hdf5", vec![50]),
+        ("hdf5/robomimic.hdf5", vec![30, 20]),
+    ] {
+        let dataset = dir.join(rel.replace('/', "_").replace('.', "_"));
+        let out = convert(&fixture(rel), &dataset, &[]);
+        assert!(out.status.code().is_some_and(|c| c < 2), "{rel}: {}", text(&out.stderr));
+        let json = load_official(&dataset);
+        assert_eq!(json["codebase_version"], "v3.0", "{rel}");
+        let loaded: Vec<u64> =
+            json["episode_lengths"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+        assert_eq!(loaded, lengths, "{rel}: frames per episode as the official loader reads them");
+        assert_eq!(json["num_frames"].as_u64(), Some(lengths.iter().sum()), "{rel}");
+        let f32s = |values: &[f64]| values.iter().map(|&v| f64::from(v as f32)).collect::<Vec<f64>>();
+        let state = |item: &str| floats(&json[item]["observation.state"]);
+        let last_action = || floats(&json["last"]["action"]);
+        if rel.starts_with("mcap/") {
+            let (first, last) = (state("first"), state("last"));
+            // Frame k at k × 10 ms is joint message k; the last command (i = 9, data [i, 2i]) is held.
+            assert_eq!(first, (0..3).map(|k| joint_position(0, k)).collect::<Vec<_>>(), "{rel}");
+            assert_eq!(last, (0..3).map(|k| joint_position(90, k)).collect::<Vec<_>>(), "{rel}");
+            assert_eq!(last_action(), [9.0, 18.0], "{rel}");
+            assert_eq!(floats(&json["last"]["timestamp"]), [f64::from(0.9f32)], "{rel}");
+        } else if rel.starts_with("rosbag1/") {
+            let (first, last) = (state("first"), state("last"));
+            // make_rosbag1.py: joint i at i × 10 ms is [sin t, cos t, t/2] with t = i/100; command i at
+            // 5 ms + i × 100 ms is [0.01 i, 0.02 i, -0.03 i]. Frames start at the first command (5 ms): frame
+            // k is equidistant from joints k and k+1 and takes the earlier.
+            assert_eq!(first, f32s(&[0.0, 1.0, 0.0]), "{rel}");
+            let t: f64 = 0.9;
+            assert_eq!(last, f32s(&[t.sin(), t.cos(), 0.5 * t]), "{rel}");
+            assert_eq!(last_action(), f32s(&[0.09, 0.18, -0.27]), "{rel}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
