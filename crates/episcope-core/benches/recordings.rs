@@ -3,7 +3,10 @@
 //! names an MCAP file (`bench/make-big-mcap.py` writes a 1 GB one), opening its summary — with the
 //! bytes that read, printed once; and when `EPISCOPE_BENCH_JOINTS_MCAP` names `joints.mcap` (the
 //! same script), reading that file's `/joint_states` whole — summary, zstd chunks, records and
-//! schema-driven decoding into columns — the work the Python peers time on the same file.
+//! schema-driven decoding into columns — the work the Python peers time on the same file — and
+//! converting it to a LeRobot v3.0 dataset in memory by the suggested mapping (`convert`: read,
+//! resample onto 100 fps, parquet with per-episode stats, `meta/`), against forge-robotics' converter
+//! (`bench/recordings/convert_peers.py`).
 //!
 //! Run: `cargo bench -p episcope-core --bench recordings` (add `-- --quick` for a fast pass).
 
@@ -11,10 +14,15 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use episcope_core::convert::{convert_recording, suggest_mapping};
 use episcope_core::formats::mcap;
 use episcope_core::formats::ros_msg::{decode_message, decode_stream, parse_schema, LeafSink, MessageDecoder};
+use episcope_core::recording::open_recording;
+use episcope_core::source::ByteSource;
 use episcope_core::source::{CountingSource, IoCounter, NativeFileSource};
 use episcope_core::synthetic_recording::{joint_state_stream, JOINT_STATE_DEFINITION};
+use episcope_core::writer::MemorySink;
+use episcope_core::DatasetTree;
 use pollster::block_on;
 
 const JOINTS: usize = 7;
@@ -130,6 +138,23 @@ fn joints_file(c: &mut Criterion) {
     group.throughput(Throughput::Elements(count));
     group.sample_size(10);
     group.bench_function("read_and_decode_joint_states", |b| b.iter(|| black_box(read_and_decode())));
+
+    // The whole conversion, as `episcope convert joints.mcap --out DIR` does it, into memory.
+    let mut tree = DatasetTree::new();
+    tree.insert("joints.mcap", Arc::new(NativeFileSource::open(std::path::Path::new(&path)).expect("open")))
+        .expect("tree");
+    let recording = block_on(open_recording(&tree)).expect("recording");
+    let mapping = block_on(suggest_mapping(&tree, &recording)).expect("suggestion").mapping;
+    let convert = || {
+        let mut sink = MemorySink::default();
+        let summary = block_on(convert_recording(&tree, &recording, &mapping, &mut sink, &mut |_| {}, &|| false))
+            .expect("converts");
+        black_box(sink);
+        summary.written.total_frames
+    };
+    eprintln!("joints.mcap converted: {} frames at {} fps", convert(), mapping.fps);
+    group.throughput(Throughput::Bytes(file.size()));
+    group.bench_function("convert_to_lerobot_v3", |b| b.iter(convert));
     group.finish();
 }
 
