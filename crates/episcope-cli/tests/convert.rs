@@ -161,7 +161,7 @@ fn converted_recordings_open_in_the_official_lerobot_loader_with_the_same_frames
         ("hdf5/episode_0.hdf5", vec![50]),
         ("hdf5/robomimic.hdf5", vec![30, 20]),
     ] {
-        let dataset = dir.join(rel.replace('/', "_").replace('.', "_"));
+        let dataset = dir.join(rel.replace(['/', '.'], "_"));
         let out = convert(&fixture(rel), &dataset, &[]);
         assert!(out.status.code().is_some_and(|c| c < 2), "{rel}: {}", text(&out.stderr));
         let json = load_official(&dataset);
