@@ -1,8 +1,9 @@
 //! Converts a recording (MCAP, rosbag2, ROS 1, HDF5) into a LeRobot v3.0 dataset by a
 //! [`Mapping`]: each episode is read, cut into dataset episodes, resampled onto the frame grid and
 //! written by [`crate::writer::v3::DatasetWriter`]. The output's proof is the checker, run on it
-//! by the caller.
+//! by the caller. [`lerobot`] converts LeRobot datasets of any version to v3.0 on the same writer.
 
+pub mod lerobot;
 pub mod mapping;
 pub mod resample;
 pub mod suggest;
@@ -14,6 +15,7 @@ use crate::tree::DatasetTree;
 use crate::writer::v3::{write_dataset_card, DatasetSettings, DatasetWriter, FeatureSpec, WriteSummary};
 use crate::writer::{DatasetSink, WriteError};
 
+pub use lerobot::{relayout_dataset, LayoutOptions, RelayoutSummary};
 pub use mapping::{Clock, FeatureMapping, Mapping, MappingError, OnFlagged, Split};
 pub use resample::{frame_grid, resample, FlaggedFrame, Resample, Resampled};
 pub use suggest::{suggest_mapping, Suggestion};
@@ -51,6 +53,8 @@ pub enum ConvertError {
     CamerasNotSupported { names: String },
     #[error("nothing to write: no episode of the recording has frames covered by every feature")]
     Empty,
+    #[error("cannot convert the dataset ({reason}): {path}")]
+    Dataset { reason: String, path: String },
     #[error("the conversion was cancelled")]
     Cancelled,
 }

@@ -291,6 +291,11 @@ impl RollingParquet {
     }
 
     pub(crate) fn write_row_group(&mut self, batch: &RecordBatch, units: u64) -> Result<(), WriteError> {
+        self.write_row_group_batches(std::slice::from_ref(batch), units)
+    }
+
+    /// Writes `batches` as one row group.
+    pub(crate) fn write_row_group_batches(&mut self, batches: &[RecordBatch], units: u64) -> Result<(), WriteError> {
         let path = self.current_path();
         let current = self.current.as_mut().ok_or_else(|| WriteError::Parquet {
             reason: "no file is open for the row group".into(),
@@ -298,7 +303,9 @@ impl RollingParquet {
         })?;
         let parquet_err =
             |e: parquet::errors::ParquetError| WriteError::Parquet { reason: e.to_string(), path: path.clone() };
-        current.writer.write(batch).map_err(parquet_err)?;
+        for batch in batches {
+            current.writer.write(batch).map_err(parquet_err)?;
+        }
         current.writer.flush().map_err(parquet_err)?;
         current.units += units;
         current.row_groups += 1;

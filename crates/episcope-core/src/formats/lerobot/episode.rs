@@ -54,7 +54,7 @@ pub enum EpisodeError {
 }
 
 /// The row groups of a v3.0 file that can hold the episode (by footer statistics), or all.
-fn row_groups_for(parquet: &ParquetFile, dataset: &Dataset, episode: &Episode) -> Option<Vec<usize>> {
+pub(crate) fn row_groups_for(parquet: &ParquetFile, dataset: &Dataset, episode: &Episode) -> Option<Vec<usize>> {
     if !dataset.version.is_v3() {
         return None;
     }
@@ -76,7 +76,7 @@ fn row_groups_for(parquet: &ParquetFile, dataset: &Dataset, episode: &Episode) -
 }
 
 /// Which rows of the batches belong to the episode (v3.0 files hold many episodes).
-fn episode_rows(
+pub(crate) fn episode_rows(
     batches: &[RecordBatch],
     dataset: &Dataset,
     episode: u64,
