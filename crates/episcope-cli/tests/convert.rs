@@ -193,3 +193,64 @@ fn converted_recordings_open_in_the_official_lerobot_loader_with_the_same_frames
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The example datasets of the official LeRobot writers (`shared/datasets`).
+fn shared_dataset(name: &str) -> PathBuf {
+    let root = std::env::var_os("EPISCOPE_SHARED_DATASETS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets"));
+    let dir = root.join(name);
+    assert!(dir.join("meta/info.json").is_file(), "the shared example dataset is missing: {}", dir.display());
+    dir
+}
+
+#[test]
+fn lerobot_datasets_of_every_version_convert_to_v30_and_rechunk_with_a_clean_check() {
+    let dir = temp_dir("lerobot");
+    for name in ["v20_so101_video", "v21_state_extra", "v30_so101_image"] {
+        let out_dir = dir.join(name);
+        let out = convert(&shared_dataset(name), &out_dir, &["--chunks-size", "2", "--data-files-size-in-mb", "1"]);
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert_eq!(out.status.code(), Some(0), "{name}: {stdout}{stderr}");
+        assert!(stdout.contains("Wrote 5 episodes, 990 frames at 30 fps (3 tasks"), "{name}: {stdout}");
+        assert!(stdout.contains("Check of the output: 0 errors, 0 warnings, 0 info"), "{name}: {stdout}");
+        assert!(stderr.contains("5/5 source episodes") && stderr.contains("MB/s"), "{name}: progress: {stderr}");
+        let info: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out_dir.join("meta/info.json")).unwrap()).unwrap();
+        assert_eq!((info["codebase_version"].as_str(), info["chunks_size"].as_u64()), (Some("v3.0"), Some(2)));
+        assert_eq!(info["data_files_size_in_mb"].as_u64(), Some(1), "{name}");
+        let check = episcope(&["check".as_ref(), out_dir.as_os_str()]);
+        assert_eq!(check.status.code(), Some(0), "{name}: {}", text(&check.stdout));
+    }
+    // v2.0 keeps no per-episode stats of its videos: said, not invented.
+    let out = convert(&shared_dataset("v20_so101_video"), &dir.join("again"), &[]);
+    assert!(text(&out.stdout).contains("note: observation.images.front: the source stores no per-episode stats"));
+    // A mapping is for recordings.
+    let map = dir.join("map.toml");
+    std::fs::write(&map, "fps = 30\n").unwrap();
+    let out = convert(&shared_dataset("v21_state_extra"), &dir.join("mapped"), &["--map", map.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("a mapping is for recordings"), "{}", text(&out.stderr));
+    assert!(!dir.join("mapped").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// v2.1 → v3.0 by us, read by the official v3.0 loader, gives what it reads from the dataset the
+/// official v3.0 writer wrote from the same generator: episodes, frames, first and last values.
+#[test]
+fn v21_datasets_converted_by_us_load_in_the_official_loader_like_the_official_v30_ones() {
+    let dir = temp_dir("official-lerobot");
+    for (v21, v30) in [("v21_state_extra", "v30_state_extra"), ("v21_so101_video", "v30_so101_video")] {
+        let dataset = dir.join(v21);
+        let out = convert(&shared_dataset(v21), &dataset, &[]);
+        assert_eq!(out.status.code(), Some(0), "{v21}: {}{}", text(&out.stdout), text(&out.stderr));
+        let ours = load_official(&dataset);
+        let theirs = load_official(&shared_dataset(v30));
+        assert_eq!(ours["codebase_version"], "v3.0", "{v21}");
+        for key in ["num_episodes", "num_frames", "episode_lengths", "fps", "features", "first", "last"] {
+            assert_eq!(ours[key], theirs[key], "{v21}: {key} as the official loader reads it");
+        }
+        assert_eq!(ours["episode_lengths"], serde_json::json!([120, 180, 240, 150, 300]), "{v21}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -111,6 +111,19 @@ pub async fn convert_recording(
     progress: &mut dyn FnMut(ConvertProgress),
     cancelled: &dyn Fn() -> bool,
 ) -> Result<ConvertSummary, ConvertError> {
+    convert_recording_laid_out(tree, recording, mapping, LayoutOptions::default(), sink, progress, cancelled).await
+}
+
+/// [`convert_recording`] with the output's chunk and file sizes chosen.
+pub async fn convert_recording_laid_out(
+    tree: &DatasetTree,
+    recording: &Recording,
+    mapping: &Mapping,
+    layout: LayoutOptions,
+    sink: &mut dyn DatasetSink,
+    progress: &mut dyn FnMut(ConvertProgress),
+    cancelled: &dyn Fn() -> bool,
+) -> Result<ConvertSummary, ConvertError> {
     mapping.validate().map_err(|reason| ConvertError::Stream {
         reason,
         stream: String::new(),
@@ -201,6 +214,8 @@ pub async fn convert_recording(
                 let settings = DatasetSettings {
                     fps: mapping.fps,
                     robot_type: mapping.robot_type.clone(),
+                    chunks_size: layout.chunks_size,
+                    data_files_size_in_mb: layout.data_files_size_in_mb,
                     ..DatasetSettings::default()
                 };
                 writer = Some(DatasetWriter::new(settings, features)?);
