@@ -63,6 +63,51 @@ pub enum Request {
     ReadRecordingEpisode { request_id: u32, episode_index: u64 },
     /// Frame `index` of an image stream of the open recording (answered with its bytes attached).
     ReadRecordingFrame { request_id: u32, episode_index: u64, stream: String, index: u64 },
+    /// Convert the open dataset (any LeRobot version) or recording (by the suggested mapping) into
+    /// LeRobot v3.0, check the output, and answer with it as a zip attached. A `CancelStats`
+    /// naming this request stops it between episodes.
+    Convert {
+        request_id: u32,
+        layout: ConvertLayout,
+        /// Test hook: wait this long before every read, so a cancel can land mid-conversion.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        debug_read_delay_ms: Option<u32>,
+    },
+}
+
+/// The output layout of a conversion (LeRobot's `chunks_size` and `data_files_size_in_mb`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConvertLayout {
+    pub chunks_size: u64,
+    pub data_files_size_in_mb: u64,
+}
+
+impl Default for ConvertLayout {
+    fn default() -> Self {
+        Self { chunks_size: 1000, data_files_size_in_mb: 100 }
+    }
+}
+
+/// What a conversion wrote and what the checker says of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversionSummary {
+    /// The archive's file name (`<dataset>_v3.0.zip`) and its top folder.
+    pub file_name: String,
+    /// What was converted: `LeRobot v2.1`, `recording` …
+    pub source: String,
+    pub episodes: u64,
+    pub frames: u64,
+    pub files: u64,
+    /// Bytes of the dataset's files (the archive is a little larger).
+    pub dataset_bytes: u64,
+    /// The checker's findings on the output, by severity.
+    pub errors: u64,
+    pub warnings: u64,
+    pub infos: u64,
+    /// What the user should know (stats left out, streams skipped, frames flagged).
+    pub notes: Vec<String>,
+    /// Time the worker spent, from the request to the archive.
+    pub worker_ms: f64,
 }
 
 impl Request {
@@ -79,7 +124,8 @@ impl Request {
             | Request::BuildReport { request_id }
             | Request::ParseReports { request_id, .. }
             | Request::ReadRecordingEpisode { request_id, .. }
-            | Request::ReadRecordingFrame { request_id, .. } => *request_id,
+            | Request::ReadRecordingFrame { request_id, .. }
+            | Request::Convert { request_id, .. } => *request_id,
         }
     }
 }
@@ -208,6 +254,11 @@ pub enum Response {
         request_id: u32,
         reports: Vec<ParsedReport>,
     },
+    /// A finished conversion (the zip archive attached to the message, not in the JSON).
+    Converted {
+        request_id: u32,
+        summary: Box<ConversionSummary>,
+    },
     /// `path` names the file at fault when one is known.
     Failed {
         request_id: u32,
@@ -235,6 +286,7 @@ impl Response {
             | Response::CancelNoted { request_id }
             | Response::FullReport { request_id, .. }
             | Response::Reports { request_id, .. }
+            | Response::Converted { request_id, .. }
             | Response::Failed { request_id, .. } => Some(*request_id),
         }
     }

@@ -151,6 +151,8 @@ impl ByteSource for SameOriginSource {
 
 #[path = "worker_analysis.rs"]
 mod analysis;
+#[path = "worker_convert.rs"]
+mod convert;
 
 struct OpenDataset {
     name: String,
@@ -417,6 +419,9 @@ async fn handle(request: Request, files: js_sys::Array, started_ms: f64) {
         }
         Request::ReadRecordingFrame { episode_index, stream, index, .. } => {
             read_recording_frame(request_id, episode_index, stream, index).await
+        }
+        Request::Convert { layout, debug_read_delay_ms, .. } => {
+            convert::convert(request_id, layout, debug_read_delay_ms.unwrap_or(0)).await
         }
         Request::LoadRobot { urdf_path, mesh_paths, .. } => {
             load_robot(request_id, &urdf_path, &mesh_paths, &files).await

@@ -107,7 +107,7 @@ impl ByteSource for YieldingSource {
 }
 
 /// The open tree with every source yielding to the event loop (see [`YieldingSource`]).
-fn yielding_tree(tree: &DatasetTree, delay_ms: u32) -> DatasetTree {
+pub(super) fn yielding_tree(tree: &DatasetTree, delay_ms: u32) -> DatasetTree {
     let mut yielding = DatasetTree::new();
     for file in tree.files() {
         let source = YieldingSource { inner: file.source.clone(), delay_ms };
@@ -118,6 +118,28 @@ fn yielding_tree(tree: &DatasetTree, delay_ms: u32) -> DatasetTree {
         }
     }
     yielding
+}
+
+/// Marks a request as running (so a `CancelStats` naming it is heard) until dropped.
+pub(super) struct Running(u32);
+
+impl Running {
+    pub(super) fn start(request_id: u32) -> Self {
+        RUNNING.with(|running| running.borrow_mut().insert(request_id));
+        Self(request_id)
+    }
+
+    /// Whether a `CancelStats` asked this request to stop.
+    pub(super) fn cancelled(&self) -> bool {
+        CANCELLED.with(|cancelled| cancelled.borrow().contains(&self.0))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        RUNNING.with(|running| running.borrow_mut().remove(&self.0));
+        CANCELLED.with(|cancelled| cancelled.borrow_mut().remove(&self.0));
+    }
 }
 
 /// Marks a request as asked to stop (only while it computes statistics).

@@ -1,6 +1,7 @@
-//! End-to-end privacy: while a local dataset is opened, explored, checked and its report exported,
-//! every request the browser makes (the server is its proxy for all origins) goes to the app's own
-//! static files, carries no body — and the dataset folder is byte-identical afterwards.
+//! End-to-end privacy: while a local dataset is opened, explored, checked, its report exported and
+//! the dataset converted to LeRobot v3.0 and saved as a zip, every request the browser makes (the
+//! server is its proxy for all origins) goes to the app's own static files, carries no body — and
+//! the dataset folder is byte-identical afterwards.
 
 mod support;
 
@@ -68,6 +69,13 @@ async fn no_request_leaves_the_app_and_the_dataset_is_untouched() {
         browser.wait_for(&format!("[data-testid={button}]")).await.click().await.unwrap();
         browser.downloaded(file).await;
     }
+    // A conversion to LeRobot v3.0, saved as a zip: made in the worker, handed over as a blob: URL.
+    browser.wait_for("[data-testid=convert-start]").await.click().await.unwrap();
+    let result = browser.wait_for("[data-testid=convert-result]").await;
+    assert_eq!(result.attr("data-errors").await.unwrap().as_deref(), Some("0"));
+    browser.wait_for("[data-testid=convert-download]").await.click().await.unwrap();
+    let archive = browser.downloaded("private_dataset_v3.0.zip").await;
+    assert_eq!(&archive[..4], b"PK\x03\x04");
     browser.wait_for("[data-testid=nav-rules]").await.click().await.unwrap();
     browser.wait_for("[data-testid=rules]").await;
 

@@ -2,6 +2,7 @@
 
 pub mod compare;
 pub mod conformance;
+pub mod convert;
 pub mod episode;
 pub mod episode_list;
 pub mod home;

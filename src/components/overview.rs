@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::app::AppState;
 use crate::components::conformance::ConformancePanel;
+use crate::components::convert::ConvertPanel;
 use crate::components::episode_list::EpisodeList;
 use crate::components::stats::StatsPanel;
 use crate::i18n::overview::{OverviewSentence, OverviewText};
@@ -114,6 +115,7 @@ fn overview_view(state: AppState, o: Overview) -> impl IntoView {
             </Show>
             <ConformancePanel/>
             <StatsPanel/>
+            <ConvertPanel recording=false/>
             <div class="columns">
                 <section class="card">
                     <h2>{t(OverviewText::Tasks)}</h2>

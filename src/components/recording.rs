@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use crate::app::AppState;
 use crate::components::conformance::ConformancePanel;
+use crate::components::convert::ConvertPanel;
 use crate::i18n::recording::{RecordingSentence, RecordingText};
 use crate::i18n::{format_bytes, t, use_lang, Text};
 use crate::recording_view::{gaps_by_stream, recording_span_secs, relative_secs};
@@ -129,5 +130,6 @@ fn recording_view(name: String, size_bytes: u64, recording: Recording) -> impl I
             </div>
         </section>
         <ConformancePanel/>
+        <ConvertPanel recording=true/>
     }
 }

@@ -83,6 +83,7 @@ macro_rules! catalogue {
 pub mod analysis;
 pub mod common;
 pub mod conformance;
+pub mod convert;
 pub mod episode;
 pub mod home;
 pub mod overview;

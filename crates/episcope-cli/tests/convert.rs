@@ -71,10 +71,7 @@ fn recordings_of_every_format_convert_with_progress_and_a_clean_check() {
         let out = convert(&fixture(rel), &dataset, &[]);
         assert_eq!(out.status.code(), Some(0), "{rel}: {}{}", text(&out.stdout), text(&out.stderr));
         let stderr = text(&out.stderr);
-        assert!(
-            stderr.contains("recording episodes") && stderr.contains("MB/s") && stderr.contains("s left"),
-            "{stderr}"
-        );
+        assert!(stderr.contains("source episodes") && stderr.contains("MB/s") && stderr.contains("s left"), "{stderr}");
         assert!(text(&out.stdout).contains("0 errors, 0 warnings"), "{rel}: {}", text(&out.stdout));
         assert!(dataset.join("meta/info.json").is_file(), "{rel}");
     }

@@ -19,6 +19,7 @@ use crate::stats::{DimensionStatistics, DEFAULT_QUANTILES};
 use crate::tree::{DatasetTree, PathError};
 
 pub mod v3;
+pub mod zip;
 
 /// `data_files_size_in_mb` and friends count mebibytes (`os.path.getsize / 1024**2` in LeRobot).
 pub const BYTES_PER_MB: u64 = 1024 * 1024;

@@ -1,0 +1,198 @@
+//! The conversion panel: the open dataset (any LeRobot version) or recording converted to LeRobot
+//! v3.0 by the worker, with progress (rate, time left), cancel, the checker's verdict on the output
+//! and the result saved as one zip through a `blob:` URL — nothing leaves the browser.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::app::query_param;
+use crate::components::stats::{unexpected_answer, Job};
+use crate::i18n::analysis::AnalysisText;
+use crate::i18n::convert::{rate_and_time_left, ConvertSentence, ConvertText};
+use crate::i18n::{t, use_lang, Text};
+use crate::protocol::{ConversionSummary, ConvertLayout, Request, Response};
+use crate::worker_client::{client, WorkerProgress};
+
+/// A finished conversion: what the worker said, and the archive as a `blob:` URL.
+#[derive(Debug, Clone, PartialEq)]
+struct Finished {
+    summary: ConversionSummary,
+    url: String,
+}
+
+fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+}
+
+fn zip_url(buffer: &js_sys::ArrayBuffer) -> Result<String, String> {
+    let parts = js_sys::Array::of1(buffer);
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/zip");
+    let blob = web_sys::Blob::new_with_buffer_source_sequence_and_options(&parts, &options)
+        .map_err(|e| format!("cannot hold the archive: {e:?}"))?;
+    web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("cannot offer the archive: {e:?}"))
+}
+
+/// `recording`: whether the open thing is a recording (the intro says how it is mapped).
+#[component]
+pub fn ConvertPanel(recording: bool) -> impl IntoView {
+    let lang = use_lang();
+    let job = RwSignal::new(Job::Idle);
+    let progress = RwSignal::new(None::<(WorkerProgress, f64)>);
+    let finished = RwSignal::new_local(None::<Finished>);
+    let default = ConvertLayout::default();
+    let file_size_mb = RwSignal::new(default.data_files_size_in_mb);
+    let chunks_size = RwSignal::new(default.chunks_size);
+    let revoke = move || {
+        if let Some(done) = finished.try_update(Option::take).flatten() {
+            let _ = web_sys::Url::revoke_object_url(&done.url);
+        }
+    };
+    let cancel = move || {
+        let Job::Running { request_id: request_id_to_cancel } = job.get_untracked() else { return };
+        spawn_local(async move {
+            let request = Request::CancelStats { request_id: client().next_request_id(), request_id_to_cancel };
+            let _ = client().request(request, js_sys::Array::new(), |_| {}).await;
+        });
+    };
+    // Leaving the page stops the conversion and lets the archive go.
+    on_cleanup(move || {
+        cancel();
+        revoke();
+    });
+    let start = move || {
+        if matches!(job.get_untracked(), Job::Running { .. }) {
+            return;
+        }
+        revoke();
+        let request_id = client().next_request_id();
+        job.set(Job::Running { request_id });
+        progress.set(None);
+        let started_ms = now_ms();
+        let layout = ConvertLayout {
+            chunks_size: chunks_size.get_untracked().max(1),
+            data_files_size_in_mb: file_size_mb.get_untracked().max(1),
+        };
+        spawn_local(async move {
+            let on_progress = move |p: WorkerProgress| {
+                if job.get_untracked() == (Job::Running { request_id }) {
+                    progress.set(Some((p, (now_ms() - started_ms) / 1000.0)));
+                }
+            };
+            let debug_read_delay_ms = query_param("debug-convert-delay-ms").and_then(|v| v.parse().ok());
+            let request = Request::Convert { request_id, layout, debug_read_delay_ms };
+            let answer = client().request_with_binary(request, js_sys::Array::new(), on_progress).await;
+            if job.try_get_untracked() != Some(Job::Running { request_id }) {
+                return;
+            }
+            progress.set(None);
+            match answer {
+                (Response::Converted { summary, .. }, Some(buffer)) => match zip_url(&buffer) {
+                    Ok(url) => {
+                        finished.set(Some(Finished { summary: *summary, url }));
+                        job.set(Job::Idle);
+                    }
+                    Err(message) => job.set(Job::Failed(message)),
+                },
+                (Response::Cancelled { .. }, _) => job.set(Job::Cancelled),
+                (Response::Failed { message, .. }, _) => job.set(Job::Failed(message)),
+                (other, _) => job.set(Job::Failed(unexpected_answer(&other))),
+            }
+        });
+    };
+    let progress_text = move || {
+        let lang = lang.get();
+        match progress.get() {
+            Some((p, elapsed_secs)) => {
+                let (rate, left) = if p.stage == "convert" {
+                    rate_and_time_left(p.done, p.total, p.bytes_read, elapsed_secs)
+                } else {
+                    (None, None)
+                };
+                ConvertSentence::Progress {
+                    stage: p.stage,
+                    done: p.done,
+                    total: p.total,
+                    rate_bytes_per_sec: rate,
+                    left_secs: left,
+                }
+                .text(lang)
+            }
+            None => format!("{}…", ConvertText::Converting.str(lang)),
+        }
+    };
+    let fraction = move || {
+        progress.with(|p| match p {
+            Some((p, _)) if p.stage == "convert" && p.total > 0 => (p.done as f64 / p.total as f64).min(1.0),
+            Some(_) => 1.0,
+            None => 0.0,
+        })
+    };
+    let number_input = |signal: RwSignal<u64>, testid: &'static str| {
+        view! {
+            <input type="number" min="1" data-testid=testid prop:value=move || signal.get().to_string()
+                on:input=move |ev| {
+                    if let Ok(value) = event_target_value(&ev).trim().parse::<u64>() {
+                        signal.set(value.max(1));
+                    }
+                }/>
+        }
+    };
+    view! {
+        <section class="card convert" data-testid="convert-panel">
+            <h2>{t(ConvertText::Title)}</h2>
+            <p class="muted">{if recording { t(ConvertText::IntroRecording) } else { t(ConvertText::IntroDataset) }}</p>
+            <div class="convert-options">
+                <label>{t(ConvertText::FileSize)} " " {number_input(file_size_mb, "convert-file-size")}</label>
+                <label>{t(ConvertText::ChunkSize)} " " {number_input(chunks_size, "convert-chunks-size")}</label>
+            </div>
+            {move || match job.get() {
+                Job::Running { .. } => view! {
+                    <div class="job-progress" data-testid="convert-progress"
+                        data-stage=move || progress.with(|p| p.as_ref().map(|(p, _)| p.stage.clone()).unwrap_or_default())>
+                        <div class="job-progress-text">{progress_text}</div>
+                        <progress max="1" value=move || fraction().to_string()></progress>
+                        <button class="secondary" data-testid="convert-cancel" on:click=move |_| cancel()>{t(AnalysisText::Cancel)}</button>
+                    </div>
+                }.into_any(),
+                Job::Cancelled => view! {
+                    <p class="muted" data-testid="convert-cancelled">{t(ConvertText::Cancelled)}</p>
+                    <button class="primary" data-testid="convert-start" on:click=move |_| start()>{t(ConvertText::Again)}</button>
+                }.into_any(),
+                Job::Failed(message) => view! {
+                    <p class="error" data-testid="convert-error">{message}</p>
+                    <button class="primary" data-testid="convert-start" on:click=move |_| start()>{t(ConvertText::Again)}</button>
+                }.into_any(),
+                Job::Idle => match finished.get() {
+                    None => view! {
+                        <button class="primary" data-testid="convert-start" on:click=move |_| start()>{t(ConvertText::Start)}</button>
+                    }.into_any(),
+                    Some(done) => {
+                        let s = done.summary.clone();
+                        let verdict = ConvertSentence::Verdict { errors: s.errors, warnings: s.warnings, infos: s.infos };
+                        let written = ConvertSentence::Written {
+                            source: s.source.clone(), episodes: s.episodes, frames: s.frames, files: s.files,
+                            bytes: s.dataset_bytes, secs: s.worker_ms / 1000.0,
+                        };
+                        let notes = s.notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view();
+                        let class = if s.errors > 0 { "error" } else { "ok" };
+                        view! {
+                            <div data-testid="convert-result" data-errors=s.errors.to_string() data-warnings=s.warnings.to_string()
+                                data-infos=s.infos.to_string() data-episodes=s.episodes.to_string() data-frames=s.frames.to_string()>
+                                <p data-testid="convert-written">{move || written.text(lang.get())}</p>
+                                <p class=class data-testid="convert-verdict">{move || verdict.text(lang.get())}</p>
+                                <ul class="muted small" data-testid="convert-notes">{notes}</ul>
+                                <a class="button primary" data-testid="convert-download" href=done.url.clone() download=s.file_name.clone()>
+                                    {t(ConvertText::Download)}
+                                </a>
+                                " "
+                                <button class="secondary" data-testid="convert-start" on:click=move |_| start()>{t(ConvertText::Again)}</button>
+                                <p class="muted small">{t(ConvertText::MemoryNote)}</p>
+                            </div>
+                        }.into_any()
+                    }
+                },
+            }}
+        </section>
+    }
+}

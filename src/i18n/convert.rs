@@ -1,0 +1,154 @@
+//! Strings of the conversion panel (a dataset or recording → LeRobot v3.0, in the browser).
+
+use super::{format_bytes, format_integer, Lang, Text};
+
+catalogue! {
+    /// Fixed strings of the conversion panel.
+    pub enum ConvertText {
+        Title => "Convert to LeRobot v3.0", "LeRobot v3.0 に変換";
+        IntroDataset => "Rewrites this dataset in the LeRobot v3.0 layout (also re-chunks a v3.0 dataset) inside this browser tab, checks the result, and offers it as one zip file. Nothing is uploaded.",
+            "このデータセットを LeRobot v3.0 の形式に書き直し（v3.0 のファイル分割のやり直しにも使えます）、このブラウザのタブ内で結果を検査して、1 つの zip ファイルとして保存できるようにします。何もアップロードしません。";
+        IntroRecording => "Converts this recording by the suggested mapping (joint states → observation.state, commands → action; cameras not yet) inside this browser tab, checks the result, and offers it as one zip file. Nothing is uploaded.",
+            "推奨マッピング（関節状態 → observation.state、指令 → action。カメラは未対応）でこの記録をこのブラウザのタブ内で変換し、結果を検査して 1 つの zip ファイルとして保存できるようにします。何もアップロードしません。";
+        FileSize => "Data file size (MB)", "データファイルの大きさ（MB）";
+        ChunkSize => "Files per chunk", "チャンクあたりのファイル数";
+        Start => "Convert", "変換";
+        Converting => "Converting", "変換中";
+        Cancelled => "Cancelled. Nothing was kept.", "中止しました。何も保持していません。";
+        Download => "Save the dataset (.zip)", "データセットを保存（.zip）";
+        Again => "Convert again", "もう一度変換";
+        MemoryNote => "The converted dataset is held in this tab's memory until saved (about twice its size).",
+            "変換したデータセットは保存するまでこのタブのメモリに保持されます（その大きさのおよそ 2 倍）。";
+    }
+}
+
+/// Sentences of the conversion panel.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConvertSentence {
+    /// Where a running conversion is: `stage` as the worker names it (`convert`, `check …`, `zip`).
+    Progress { stage: String, done: u64, total: u64, rate_bytes_per_sec: Option<f64>, left_secs: Option<f64> },
+    /// What was written.
+    Written { source: String, episodes: u64, frames: u64, files: u64, bytes: u64, secs: f64 },
+    /// The checker's verdict on the output.
+    Verdict { errors: u64, warnings: u64, infos: u64 },
+}
+
+fn stage_text(stage: &str, lang: Lang) -> String {
+    match (stage, lang) {
+        ("convert", Lang::En) => "writing episodes".into(),
+        ("convert", Lang::Ja) => "エピソードを書き込み中".into(),
+        ("zip", Lang::En) => "packing the zip file".into(),
+        ("zip", Lang::Ja) => "zip ファイルにまとめています".into(),
+        (other, Lang::En) if other.starts_with("check") => "checking the output".into(),
+        (other, Lang::Ja) if other.starts_with("check") => "出力を検査中".into(),
+        (other, _) => other.to_string(),
+    }
+}
+
+impl Text for ConvertSentence {
+    fn text(&self, lang: Lang) -> String {
+        match self {
+            ConvertSentence::Progress { stage, done, total, rate_bytes_per_sec, left_secs } => {
+                let stage_name = stage_text(stage, lang);
+                let mut parts = vec![stage_name];
+                if *total > 0 && stage == "convert" {
+                    parts.push(match lang {
+                        Lang::En => format!("episode {} of {}", format_integer(*done), format_integer(*total)),
+                        Lang::Ja => format!("エピソード {} / {}", format_integer(*done), format_integer(*total)),
+                    });
+                }
+                if let Some(rate) = rate_bytes_per_sec {
+                    parts.push(format!("{}/s", format_bytes(*rate as u64, lang)));
+                }
+                if let Some(left) = left_secs {
+                    let left = left.ceil() as u64;
+                    parts.push(match lang {
+                        Lang::En => format!("about {left} s left"),
+                        Lang::Ja => format!("残り約 {left} 秒"),
+                    });
+                }
+                parts.join(" · ")
+            }
+            ConvertSentence::Written { source, episodes, frames, files, bytes, secs } => {
+                let (episodes, frames, files) =
+                    (format_integer(*episodes), format_integer(*frames), format_integer(*files));
+                let size = format_bytes(*bytes, lang);
+                match lang {
+                    Lang::En => format!(
+                        "{source} → LeRobot v3.0: {episodes} episodes, {frames} frames, {files} files ({size}) in {secs:.1} s."
+                    ),
+                    Lang::Ja => format!(
+                        "{source} → LeRobot v3.0：{episodes} エピソード、{frames} フレーム、{files} ファイル（{size}）、{secs:.1} 秒。"
+                    ),
+                }
+            }
+            ConvertSentence::Verdict { errors, warnings, infos } => match lang {
+                Lang::En if *errors == 0 && *warnings == 0 && *infos == 0 => {
+                    "Checked: the output passes with no findings.".into()
+                }
+                Lang::Ja if *errors == 0 && *warnings == 0 && *infos == 0 => {
+                    "検査済み：指摘事項はなく、出力は合格です。".into()
+                }
+                Lang::En => format!("Checked: {errors} errors, {warnings} warnings, {infos} info in the output."),
+                Lang::Ja => format!("検査済み：出力にエラー {errors} 件、警告 {warnings} 件、情報 {infos} 件。"),
+            },
+        }
+    }
+}
+
+/// The rate (bytes read per second) and time left of a running conversion, once it has a measure:
+/// `done` of `total` episodes after `elapsed_secs`, `bytes_read` so far.
+pub fn rate_and_time_left(done: u64, total: u64, bytes_read: u64, elapsed_secs: f64) -> (Option<f64>, Option<f64>) {
+    if elapsed_secs <= 0.0 || done == 0 {
+        return (None, None);
+    }
+    let rate = (bytes_read > 0).then(|| bytes_read as f64 / elapsed_secs);
+    let left = (total >= done).then(|| elapsed_secs * (total - done) as f64 / done as f64);
+    (rate, left)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_entry_is_translated() {
+        super::super::assert_translated(ConvertText::ALL);
+    }
+
+    #[test]
+    fn the_rate_and_time_left_follow_the_episodes_done() {
+        assert_eq!(rate_and_time_left(0, 5, 0, 1.0), (None, None));
+        assert_eq!(rate_and_time_left(1, 5, 2_000_000, 2.0), (Some(1_000_000.0), Some(8.0)));
+        assert_eq!(rate_and_time_left(5, 5, 10, 4.0), (Some(2.5), Some(0.0)));
+    }
+
+    #[test]
+    fn sentences_read_in_both_languages() {
+        let progress = ConvertSentence::Progress {
+            stage: "convert".into(),
+            done: 2,
+            total: 5,
+            rate_bytes_per_sec: Some(3_000_000.0),
+            left_secs: Some(2.2),
+        };
+        assert_eq!(progress.text(Lang::En), "writing episodes · episode 2 of 5 · 3.0 MB/s · about 3 s left");
+        assert_eq!(progress.text(Lang::Ja), "エピソードを書き込み中 · エピソード 2 / 5 · 3.0 MB/s · 残り約 3 秒");
+        let verdict = ConvertSentence::Verdict { errors: 0, warnings: 0, infos: 0 };
+        assert_eq!(verdict.text(Lang::En), "Checked: the output passes with no findings.");
+        let verdict = ConvertSentence::Verdict { errors: 1, warnings: 2, infos: 0 };
+        assert_eq!(verdict.text(Lang::Ja), "検査済み：出力にエラー 1 件、警告 2 件、情報 0 件。");
+        let written = ConvertSentence::Written {
+            source: "LeRobot v2.1".into(),
+            episodes: 5,
+            frames: 990,
+            files: 9,
+            bytes: 1_500_000,
+            secs: 0.42,
+        };
+        assert_eq!(
+            written.text(Lang::En),
+            "LeRobot v2.1 → LeRobot v3.0: 5 episodes, 990 frames, 9 files (1.5 MB) in 0.4 s."
+        );
+    }
+}

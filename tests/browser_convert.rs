@@ -1,0 +1,127 @@
+//! End-to-end: conversion to LeRobot v3.0 in headless Chromium — a LeRobot v2.1 dataset with two
+//! cameras (picked through the real folder input) and an MCAP recording, converted by the worker,
+//! checked (the page shows the verdict), saved as one zip; the zip read back natively passes our
+//! checker with the same frames as the source. A slowed conversion is cancelled and leaves no
+//! archive. (The privacy test covers a conversion too.)
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::PathBuf;
+
+use episcope_core::check::{check_dataset, CheckOptions};
+use episcope_core::lerobot::{open_dataset, read_episode_frames};
+use episcope_core::DatasetTree;
+use support::{dist_dir, shared_datasets, Browser, StaticServer};
+
+/// The archive's files under its top folder (which must be `folder`).
+fn unzip(bytes: Vec<u8>, folder: &str) -> BTreeMap<String, bytes::Bytes> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip archive");
+    let mut files = BTreeMap::new();
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).expect("entry");
+        let name = entry.name().expect("name").to_string();
+        let relative = name.strip_prefix(&format!("{folder}/")).unwrap_or_else(|| panic!("{name} outside {folder}/"));
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).expect("reads");
+        files.insert(relative.to_string(), bytes::Bytes::from(data));
+    }
+    files
+}
+
+async fn attr(browser: &Browser, css: &str, name: &str) -> String {
+    browser.wait_for(css).await.attr(name).await.unwrap().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_v21_dataset_converts_in_the_page_and_the_saved_zip_passes_the_check_with_the_same_frames() {
+    let server = StaticServer::start(dist_dir());
+    let browser = Browser::start(&server).await;
+    let source_dir = shared_datasets().join("v21_so101_video");
+    browser.client.goto(&server.url("")).await.unwrap();
+    browser.wait_for("[data-testid=open-folder]").await.send_keys(&source_dir.display().to_string()).await.unwrap();
+    browser.wait_for("[data-testid=dataset-summary]").await;
+    browser.wait_for("[data-testid=convert-start]").await.click().await.unwrap();
+    let result = "[data-testid=convert-result]";
+    for (name, expected) in [
+        ("data-errors", "0"),
+        ("data-warnings", "0"),
+        ("data-infos", "0"),
+        ("data-episodes", "5"),
+        ("data-frames", "990"),
+    ] {
+        assert_eq!(attr(&browser, result, name).await, expected, "{name}");
+    }
+    let verdict = browser.wait_for("[data-testid=convert-verdict]").await.text().await.unwrap();
+    assert_eq!(verdict, "Checked: the output passes with no findings.");
+    let written = browser.wait_for("[data-testid=convert-written]").await.text().await.unwrap();
+    assert!(written.starts_with("LeRobot v2.1 → LeRobot v3.0: 5 episodes, 990 frames"), "{written}");
+    browser
+        .client
+        .execute("document.querySelector('[data-testid=convert-result]').scrollIntoView()", vec![])
+        .await
+        .unwrap();
+    browser.screenshot("convert-v21-done").await;
+    let download = browser.wait_for("[data-testid=convert-download]").await;
+    assert_eq!(download.attr("download").await.unwrap().as_deref(), Some("v21_so101_video_v3.0.zip"));
+    download.click().await.unwrap();
+    let files = unzip(browser.downloaded("v21_so101_video_v3.0.zip").await, "v21_so101_video_v3.0");
+    browser.close().await;
+
+    assert!(files.contains_key("meta/info.json") && files.contains_key("meta/tasks.parquet"), "{:?}", files.keys());
+    let videos: Vec<&String> = files.keys().filter(|p| p.starts_with("videos/")).collect();
+    assert_eq!(videos.len(), 10, "two cameras × five episode files: {videos:?}");
+    let out = DatasetTree::from_memory(files).expect("tree");
+    let report = pollster::block_on(check_dataset(&out, "converted", &CheckOptions::default(), &mut |_| {}));
+    assert_eq!(report.findings, vec![], "the saved dataset has findings");
+    let converted = pollster::block_on(open_dataset(&out, &mut |_| {})).expect("opens");
+    let source_tree = DatasetTree::from_dir(&source_dir).unwrap().rooted_at_dataset();
+    let source = pollster::block_on(open_dataset(&source_tree, &mut |_| {})).expect("opens");
+    for episode in 0..5 {
+        let a = pollster::block_on(read_episode_frames(&source_tree, &source, episode, &[])).unwrap();
+        let b = pollster::block_on(read_episode_frames(&out, &converted, episode, &[])).unwrap();
+        assert_eq!(a.timestamps_secs, b.timestamps_secs, "episode {episode}");
+        let values = |f: &episcope_core::lerobot::EpisodeFrames| {
+            f.series.iter().map(|s| (s.feature.clone(), s.dimensions.clone())).collect::<Vec<_>>()
+        };
+        assert_eq!(values(&a), values(&b), "episode {episode}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_recording_converts_by_the_suggested_mapping_and_a_slow_conversion_can_be_cancelled() {
+    let server = StaticServer::start(dist_dir());
+    let browser = Browser::start(&server).await;
+    let mcap = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("crates/episcope-core/tests/fixtures/recordings/mcap/joint_zstd.mcap");
+    browser.client.goto(&server.url("")).await.unwrap();
+    browser.wait_for("[data-testid=open-recording]").await.send_keys(&mcap.display().to_string()).await.unwrap();
+    browser.wait_for("[data-testid=recording-overview]").await;
+    browser.wait_for("[data-testid=convert-start]").await.click().await.unwrap();
+    let result = "[data-testid=convert-result]";
+    assert_eq!(attr(&browser, result, "data-errors").await, "0");
+    assert_eq!(attr(&browser, result, "data-frames").await, "91", "joints 100 Hz, commands 10 Hz for 0.9 s");
+    let name = attr(&browser, "[data-testid=convert-download]", "download").await;
+    assert!(name.ends_with("_v3.0.zip"), "{name}");
+    browser.wait_for("[data-testid=convert-download]").await.click().await.unwrap();
+    let bytes = browser.downloaded(&name).await;
+    let files = unzip(bytes, name.trim_end_matches(".zip"));
+    let out = DatasetTree::from_memory(files).expect("tree");
+    let report = pollster::block_on(check_dataset(&out, "converted", &CheckOptions::default(), &mut |_| {}));
+    assert_eq!(report.findings, vec![], "the recording's conversion has findings");
+
+    // Slowed down (every read waits 300 ms), the conversion is stopped half-way by Cancel.
+    let dataset = shared_datasets().join("v21_state_extra");
+    browser.client.goto(&server.url("?debug-convert-delay-ms=300")).await.unwrap();
+    browser.wait_for("[data-testid=open-folder]").await.send_keys(&dataset.display().to_string()).await.unwrap();
+    browser.wait_for("[data-testid=dataset-summary]").await;
+    browser.wait_for("[data-testid=convert-start]").await.click().await.unwrap();
+    browser.wait_for("[data-testid=convert-progress][data-stage=convert]").await;
+    let text = browser.wait_for("[data-testid=convert-progress] .job-progress-text").await.text().await.unwrap();
+    assert!(text.starts_with("writing episodes"), "{text}");
+    browser.wait_for("[data-testid=convert-cancel]").await.click().await.unwrap();
+    browser.wait_for("[data-testid=convert-cancelled]").await;
+    assert!(browser.client.find(fantoccini::Locator::Css("[data-testid=convert-download]")).await.is_err());
+    browser.close().await;
+}
