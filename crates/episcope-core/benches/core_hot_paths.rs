@@ -1,6 +1,7 @@
 //! Criterion benchmarks of the core's hot paths, native, over synthetic datasets generated in
 //! memory during setup (not timed): parquet footer and projected decode, column flattening,
-//! dataset statistics, the quantile sketch, the checker, open → first episode at 1M frames, and
+//! dataset statistics, the quantile sketch, the checker, open → first episode at 1M frames,
+//! LeRobot → v3.0 re-chunking, and
 //! (when generated on disk) opening DROID-scale metadata.
 //!
 //! Run: `cargo bench -p episcope-core --bench core_hot_paths` (add `-- --quick` for a fast pass).
@@ -14,6 +15,7 @@ use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use episcope_core::check::{check_dataset, CheckOptions};
 use episcope_core::columns::flatten_numeric;
+use episcope_core::convert::{relayout_dataset, LayoutOptions};
 use episcope_core::lerobot::{open_dataset, read_episode_frames, Dataset};
 use episcope_core::parquet_io::ParquetFile;
 use episcope_core::source::ByteSource;
@@ -155,6 +157,28 @@ fn first_episode(c: &mut Criterion) {
     group.finish();
 }
 
+/// LeRobot → LeRobot v3.0 (`relayout_dataset`, as `episcope convert DATASET` runs it) of the
+/// 100k-frame dataset into memory, re-chunked to 10 MB data files: read, stats recomputed, write.
+fn relayout(c: &mut Criterion) {
+    let files = dataset_files(&spec_100k());
+    let input_bytes: u64 = files.iter().map(|(_, b)| b.len() as u64).sum();
+    let tree = tree_of(&files);
+    let dataset = block_on(open_dataset(&tree, &mut |_| {})).expect("open");
+    let options = LayoutOptions { chunks_size: 1000, data_files_size_in_mb: 10 };
+    let run = || {
+        let mut sink = MemorySink::default();
+        block_on(relayout_dataset(&tree, &dataset, options, &mut sink, &mut |_| {}, &|| false))
+            .expect("relayout")
+            .written
+            .total_frames
+    };
+    eprintln!("relayout of {} frames, {input_bytes} bytes of input", run());
+    let mut group = configure(c, "convert");
+    group.throughput(Throughput::Bytes(input_bytes));
+    group.bench_function("relayout_100k_frames_to_10mb_files", |b| b.iter(run));
+    group.finish();
+}
+
 /// DROID-scale metadata from disk (`episcope generate --preset droid-metadata`, 95 600 episodes,
 /// 207.7 MiB of `meta/episodes/`), when it is there: `open_dataset` as the app runs it on opening.
 /// The directory is `EPISCOPE_DROID_METADATA` or `/tmp/episcope-gen/droid-metadata`.
@@ -186,5 +210,5 @@ fn droid_metadata(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, parquet_and_columns, statistics, checker, first_episode, droid_metadata);
+criterion_group!(benches, parquet_and_columns, statistics, checker, first_episode, relayout, droid_metadata);
 criterion_main!(benches);
