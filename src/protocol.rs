@@ -83,8 +83,10 @@ pub struct ConvertLayout {
 }
 
 impl Default for ConvertLayout {
+    /// The core's (LeRobot's) defaults.
     fn default() -> Self {
-        Self { chunks_size: 1000, data_files_size_in_mb: 100 }
+        let core = episcope_core::convert::LayoutOptions::default();
+        Self { chunks_size: core.chunks_size, data_files_size_in_mb: core.data_files_size_in_mb }
     }
 }
 

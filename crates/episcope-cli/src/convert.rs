@@ -47,8 +47,11 @@ pub struct Converted {
 
 /// Runs `convert`; `None` when only the mapping was printed.
 pub fn run(args: &ConvertArgs) -> anyhow::Result<Option<Converted>> {
-    if args.input.is_dir() && DatasetTree::from_dir(&args.input)?.rooted_at_dataset().contains("meta/info.json") {
-        return relayout(args).map(Some);
+    if args.input.is_dir() {
+        let tree = DatasetTree::from_dir(&args.input)?.rooted_at_dataset();
+        if tree.contains("meta/info.json") {
+            return relayout(args, &tree).map(Some);
+        }
     }
     let Some(tree) = crate::info::recording_tree(&args.input)? else {
         bail!(
@@ -129,21 +132,20 @@ fn layout(args: &ConvertArgs) -> LayoutOptions {
 }
 
 /// A LeRobot dataset rewritten as v3.0 (re-chunked by the layout options).
-fn relayout(args: &ConvertArgs) -> anyhow::Result<Converted> {
+fn relayout(args: &ConvertArgs, tree: &DatasetTree) -> anyhow::Result<Converted> {
     if args.suggest_map || args.mapping.is_some() {
         bail!("{} is a LeRobot dataset: a mapping is for recordings", args.input.display());
     }
     let Some(out) = &args.out else { bail!("--out DIR is required") };
     refuse_used_folder(out)?;
-    let tree = DatasetTree::from_dir(&args.input)?.rooted_at_dataset();
-    let dataset = pollster::block_on(open_dataset(&tree, &mut |_| {}))?;
+    let dataset = pollster::block_on(open_dataset(tree, &mut |_| {}))?;
     let input_bytes = tree.total_size();
     let staging = staging_folder(out)?;
     let mut sink = DirSink { root: staging.clone() };
     let started = Instant::now();
     let mut report_progress = |p: ConvertProgress| print_progress(&p, started, input_bytes);
     let result =
-        pollster::block_on(relayout_dataset(&tree, &dataset, layout(args), &mut sink, &mut report_progress, &|| false));
+        pollster::block_on(relayout_dataset(tree, &dataset, layout(args), &mut sink, &mut report_progress, &|| false));
     eprintln!();
     let summary = match result {
         Ok(summary) => summary,

@@ -22,7 +22,7 @@ use crate::tree::DatasetTree;
 use crate::writer::v3::{
     ColumnSpec, ColumnStats, DatasetSettings, DatasetWriter, EpisodeColumns, VideoLocation, WriteSummary,
 };
-use crate::writer::{next_file, write_bytes, DatasetSink, WriteError, WrittenFile, STAT_NAMES};
+use crate::writer::{next_file, DatasetSink, WriteError, WrittenFile, STAT_NAMES};
 
 /// Bytes read and written at a time when a video file is copied.
 pub const VIDEO_COPY_BLOCK_BYTES: u64 = 8 * 1024 * 1024;
@@ -135,6 +135,8 @@ pub async fn relayout_dataset(
     let mut videos = Vec::new();
     let mut episodes = Vec::new();
     let mut frames_written = 0u64;
+    let feature_schema =
+        std::sync::Arc::new(Schema::new(columns.iter().filter_map(|c| c.field.clone()).collect::<Vec<_>>()));
     for (done, episode) in dataset.episodes.iter().enumerate() {
         if cancelled() {
             return Err(ConvertError::Cancelled);
@@ -170,8 +172,6 @@ pub async fn relayout_dataset(
             ));
         }
         let mut out = EpisodeColumns::default();
-        let feature_schema =
-            std::sync::Arc::new(Schema::new(columns.iter().filter_map(|c| c.field.clone()).collect::<Vec<_>>()));
         let mut computed: Vec<Vec<f64>> =
             vec![Vec::new(); columns.iter().filter(|c| matches!(c.stats, ColumnStats::Computed { .. })).count()];
         let mut frame_task_ids: Vec<u64> = Vec::with_capacity(frames);
@@ -302,13 +302,9 @@ pub async fn relayout_dataset(
             frames_written,
         });
     }
-    if let Some(card) = tree.get("README.md") {
-        let bytes = card
-            .source
-            .read_range(0..card.size().min(1 << 20))
-            .await
-            .map_err(|e| dataset_error(e.to_string(), "README.md"))?;
-        write_bytes(sink, "README.md", &bytes)?;
+    // The dataset card, as it is.
+    if tree.get("README.md").is_some() {
+        copy_file(tree, "README.md", "README.md", sink).await?;
     }
     let mut written = writer.finish(sink)?;
     written.files.extend(videos.iter().cloned());
