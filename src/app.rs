@@ -72,6 +72,8 @@ pub struct AppState {
     /// The files of the open local dataset, kept on the page only to play its videos through
     /// object URLs (`relative path`, `File`).
     pub local_files: StoredValue<Vec<(String, web_sys::File)>, LocalStorage>,
+    /// How the open dataset or recording was opened, so a conversion worker can open it again.
+    pub opened_from: StoredValue<Option<OpenedFrom>>,
     /// A deep link's episode and time, applied once the dataset it names has opened.
     pub pending_link: StoredValue<Option<DeepLink>>,
     /// The episode and time a deep link opened, for the episode view to start at.
@@ -80,6 +82,16 @@ pub struct AppState {
     pub bytes_read: RwSignal<u64>,
     /// The worker's own time for the last open or episode read, in ms (`data-worker-ms`, for benchmarks).
     pub worker_ms: RwSignal<f64>,
+}
+
+/// Where the open dataset or recording came from (its `File` handles stay in
+/// [`AppState::local_files`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum OpenedFrom {
+    /// A folder or files the user picked or dropped.
+    Local { name: String },
+    /// A bundled example on the app's own origin.
+    Bundled { name: String, base_url: String, files: Vec<crate::protocol::BundledFile> },
 }
 
 /// Which page is shown.
@@ -115,6 +127,7 @@ impl AppState {
             page: RwSignal::new(Page::Main),
             episode_order: RwSignal::new(Vec::new()),
             local_files: StoredValue::new_local(Vec::new()),
+            opened_from: StoredValue::new(None),
             pending_link: StoredValue::new(Some(current_link())),
             linked_time: StoredValue::new(None),
             bytes_read: RwSignal::new(0),
@@ -188,7 +201,30 @@ impl AppState {
         self.example_id.set(None);
         self.error.set(None);
         self.local_files.set_value(Vec::new());
+        self.opened_from.set_value(None);
         update_link(|link| *link = DeepLink::default());
+    }
+
+    /// The request (and `File` handles) that opens the open dataset or recording again, in another
+    /// worker (the conversion worker), with `request_id`.
+    pub fn reopen_request(self, request_id: u32) -> Option<(Request, js_sys::Array)> {
+        let files = js_sys::Array::new();
+        let request = match self.opened_from.get_value()? {
+            OpenedFrom::Local { name } => {
+                let paths = self.local_files.with_value(|local| {
+                    local
+                        .iter()
+                        .map(|(path, file)| {
+                            files.push(file);
+                            path.clone()
+                        })
+                        .collect()
+                });
+                Request::OpenLocal { request_id, name, paths, debug_panic_on: None }
+            }
+            OpenedFrom::Bundled { name, base_url, files } => Request::OpenBundled { request_id, name, base_url, files },
+        };
+        Some((request, files))
     }
 
     async fn run_open(self, request: Request, files: js_sys::Array) {
@@ -257,6 +293,7 @@ impl AppState {
             array.push(file);
         }
         self.local_files.set_value(files);
+        self.opened_from.set_value(Some(OpenedFrom::Local { name: name.clone() }));
         // A deep link names an example; it does not apply to a folder opened by hand.
         self.pending_link.set_value(None);
         let request = Request::OpenLocal {
@@ -282,11 +319,16 @@ impl AppState {
         let request = Request::OpenBundled {
             request_id: client().next_request_id(),
             name: example.title.clone(),
-            base_url,
+            base_url: base_url.clone(),
             files: example.files.clone(),
         };
         self.example_id.set(Some(example.id.clone()));
         self.local_files.set_value(Vec::new());
+        self.opened_from.set_value(Some(OpenedFrom::Bundled {
+            name: example.title.clone(),
+            base_url,
+            files: example.files.clone(),
+        }));
         // Keep a deep link's episode and time only when it names this example.
         self.pending_link.update_value(|l| {
             if l.as_ref().is_some_and(|l| l.example.as_deref() != Some(example.id.as_str())) {

@@ -6,7 +6,7 @@
 // share it, but in the worker everything lives on one thread.
 #![allow(clippy::arc_with_non_send_sync)]
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ops::Range;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -153,6 +153,14 @@ impl ByteSource for SameOriginSource {
 mod analysis;
 #[path = "worker_convert.rs"]
 mod convert;
+
+/// What serves `Convert` in this worker: set only by [`run_converter`], so the parsing worker's
+/// binary never references the writer and the linker leaves it out (it is several MB of wasm).
+type Converter = fn(u32, crate::protocol::ConvertLayout, u32) -> episcope_core::source::LocalBoxFuture<'static, ()>;
+
+thread_local! {
+    static CONVERTER: Cell<Option<Converter>> = const { Cell::new(None) };
+}
 
 struct OpenDataset {
     name: String,
@@ -420,9 +428,10 @@ async fn handle(request: Request, files: js_sys::Array, started_ms: f64) {
         Request::ReadRecordingFrame { episode_index, stream, index, .. } => {
             read_recording_frame(request_id, episode_index, stream, index).await
         }
-        Request::Convert { layout, debug_read_delay_ms, .. } => {
-            convert::convert(request_id, layout, debug_read_delay_ms.unwrap_or(0)).await
-        }
+        Request::Convert { layout, debug_read_delay_ms, .. } => match CONVERTER.with(Cell::get) {
+            Some(converter) => converter(request_id, layout, debug_read_delay_ms.unwrap_or(0)).await,
+            None => post(&failed(request_id, "conversions run in the conversion worker, not this one".into())),
+        },
         Request::LoadRobot { urdf_path, mesh_paths, .. } => {
             load_robot(request_id, &urdf_path, &mesh_paths, &files).await
         }
@@ -624,8 +633,20 @@ async fn warm_up() {
     }
 }
 
-/// Entry point of the worker binary: installs the message handler and says it is ready.
+/// Entry point of the parsing worker binary: installs the message handler, warms up and says it
+/// is ready.
 pub fn run() {
+    install(true);
+}
+
+/// Entry point of the conversion worker binary: the parsing worker's requests (open, cancel) plus
+/// `Convert`. The page starts one per conversion and ends it afterwards.
+pub fn run_converter() {
+    CONVERTER.with(|c| c.set(Some(|request_id, layout, delay_ms| Box::pin(convert::convert(request_id, layout, delay_ms)))));
+    install(false);
+}
+
+fn install(warm: bool) {
     // A panic traps the wasm (panic = abort) inside a promise callback, which the page would never
     // hear about: say so first, so the page can name the file, restart the worker and go on.
     std::panic::set_hook(Box::new(|info| {
@@ -656,8 +677,10 @@ pub fn run() {
     scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
     // Ready once warm: requests sent meanwhile wait in the page's queue, not behind the warm-up.
-    wasm_bindgen_futures::spawn_local(async {
-        warm_up().await;
+    wasm_bindgen_futures::spawn_local(async move {
+        if warm {
+            warm_up().await;
+        }
         post(&Response::Ready);
     });
 }

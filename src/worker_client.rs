@@ -1,5 +1,6 @@
-//! The page's side of the worker protocol: spawns the parsing worker, queues requests until it is
-//! ready, routes progress and answers to their callers, and restarts the worker if it dies.
+//! The page's side of the worker protocol: spawns the parsing worker (and, only while converting,
+//! the conversion worker), queues requests until it is ready, routes progress and answers to their
+//! callers, and restarts the parsing worker if it dies.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -32,8 +33,12 @@ struct Pending {
 /// A JS event callback kept alive as long as the worker it is attached to.
 type EventHandler = Closure<dyn FnMut(JsValue)>;
 
-/// A handle to the parsing worker.
+/// A handle to a worker (the parsing worker, or a conversion worker).
 pub struct WorkerClient {
+    /// The worker's loader script, next to the page.
+    script: &'static str,
+    /// How many times a crashed worker is started again.
+    max_restarts: u32,
     worker: RefCell<Option<Worker>>,
     ready: Cell<bool>,
     queue: RefCell<Vec<JsValue>>,
@@ -45,11 +50,14 @@ pub struct WorkerClient {
 }
 
 const WORKER_SCRIPT: &str = "episcope-worker_loader.js";
+/// The conversion worker: the parsing worker's readers plus the LeRobot v3.0 writer and the zip
+/// writer, fetched only when the user converts (it is not part of the page's first load).
+const CONVERT_WORKER_SCRIPT: &str = "episcope-convert-worker_loader.js";
 
-fn worker_url() -> Result<String, JsValue> {
+fn worker_url(script: &str) -> Result<String, JsValue> {
     let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
     let base = document.base_uri()?.unwrap_or_default();
-    Ok(web_sys::Url::new_with_base(WORKER_SCRIPT, &base)?.href())
+    Ok(web_sys::Url::new_with_base(script, &base)?.href())
 }
 
 /// A `performance.mark` on the page's timeline (benchmarks read them to see where time goes).
@@ -67,32 +75,53 @@ thread_local! {
 pub fn client() -> Rc<WorkerClient> {
     CLIENT.with(|slot| {
         slot.borrow_mut()
-            .get_or_insert_with(|| {
-                let client = Rc::new(WorkerClient {
-                    worker: RefCell::new(None),
-                    ready: Cell::new(false),
-                    queue: RefCell::new(Vec::new()),
-                    pending: RefCell::new(HashMap::new()),
-                    next_id: Cell::new(1),
-                    restarts: Cell::new(0),
-                    handlers: RefCell::new(Vec::new()),
-                    retired_handlers: RefCell::new(Vec::new()),
-                });
-                client.spawn();
-                client
-            })
+            .get_or_insert_with(|| WorkerClient::start(WORKER_SCRIPT, 5))
             .clone()
     })
 }
 
+/// A fresh conversion worker for one conversion; [`WorkerClient::terminate`] it when done, so the
+/// memory the conversion used goes back to the system (a wasm heap never shrinks). It is not
+/// restarted if it dies: the conversion fails with the reason instead.
+pub fn spawn_converter() -> Rc<WorkerClient> {
+    WorkerClient::start(CONVERT_WORKER_SCRIPT, 0)
+}
+
 impl WorkerClient {
+    fn start(script: &'static str, max_restarts: u32) -> Rc<Self> {
+        let client = Rc::new(WorkerClient {
+            script,
+            max_restarts,
+            worker: RefCell::new(None),
+            ready: Cell::new(false),
+            queue: RefCell::new(Vec::new()),
+            pending: RefCell::new(HashMap::new()),
+            next_id: Cell::new(1),
+            restarts: Cell::new(0),
+            handlers: RefCell::new(Vec::new()),
+            retired_handlers: RefCell::new(Vec::new()),
+        });
+        client.spawn();
+        client
+    }
+
+    /// Stops the worker at once; requests in flight answer "stopped before it answered".
+    pub fn terminate(&self) {
+        if let Some(worker) = self.worker.borrow_mut().take() {
+            worker.terminate();
+        }
+        self.ready.set(false);
+        self.queue.borrow_mut().clear();
+        self.pending.borrow_mut().clear();
+    }
+
     fn spawn(self: &Rc<Self>) {
         let options = WorkerOptions::new();
         options.set_type(WorkerType::Classic);
-        let worker = match worker_url().and_then(|url| Worker::new_with_options(&url, &options)) {
+        let worker = match worker_url(self.script).and_then(|url| Worker::new_with_options(&url, &options)) {
             Ok(worker) => worker,
             Err(e) => {
-                web_sys::console::error_2(&"cannot start the parsing worker".into(), &e);
+                web_sys::console::error_2(&format!("cannot start the worker {}", self.script).into(), &e);
                 return;
             }
         };
@@ -213,14 +242,16 @@ impl WorkerClient {
                 (None, false) => format!("reading {}", pending.last_stage),
                 (None, true) => "starting".to_string(),
             };
-            let message = format!(
-                "The file reader stopped unexpectedly while {doing} ({}). It has been restarted; the rest of the page still works.",
-                if detail.is_empty() { "no detail" } else { detail },
-            );
+            let detail = if detail.is_empty() { "no detail" } else { detail };
+            let message = if self.max_restarts == 0 {
+                format!("The converter stopped unexpectedly while {doing} ({detail}). Nothing was saved; the rest of the page still works.")
+            } else {
+                format!("The file reader stopped unexpectedly while {doing} ({detail}). It has been restarted; the rest of the page still works.")
+            };
             let _ = pending.answer.send((Response::Failed { request_id, message, path: pending.last_file }, None));
         }
         self.restarts.set(self.restarts.get() + 1);
-        if self.restarts.get() <= 5 {
+        if self.restarts.get() <= self.max_restarts {
             self.spawn();
         }
     }

@@ -200,7 +200,8 @@ async fn app_paths() {
     let dist = dist_dir();
     let mut results = Vec::new();
     println!("| measure | value | note |\n|---|---|---|");
-    for name in ["episcope-web_bg.wasm", "episcope-worker_bg.wasm"] {
+    // The conversion worker is fetched only when the user converts (not part of the first load).
+    for name in ["episcope-web_bg.wasm", "episcope-worker_bg.wasm", "episcope-convert-worker_bg.wasm"] {
         let path = dist.join(name);
         let raw = std::fs::metadata(&path).unwrap().len();
         record(&mut results, &format!("{name} raw"), raw as f64 / 1024.0, "KiB", "trunk build --release");

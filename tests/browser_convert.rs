@@ -2,7 +2,8 @@
 //! cameras (picked through the real folder input) and an MCAP recording, converted by the worker,
 //! checked (the page shows the verdict), saved as one zip; the zip read back natively passes our
 //! checker with the same frames as the source. A slowed conversion is cancelled and leaves no
-//! archive. (The privacy test covers a conversion too.)
+//! archive. The conversion worker (the writer) is fetched only when converting. (The privacy test
+//! covers a conversion too.)
 
 mod support;
 
@@ -42,6 +43,12 @@ async fn a_v21_dataset_converts_in_the_page_and_the_saved_zip_passes_the_check_w
     browser.client.goto(&server.url("")).await.unwrap();
     browser.wait_for("[data-testid=open-folder]").await.send_keys(&source_dir.display().to_string()).await.unwrap();
     browser.wait_for("[data-testid=dataset-summary]").await;
+    // The writer lives in its own worker, fetched only when converting: opening a dataset (and the
+    // first episode's footer, read meanwhile) does not load it.
+    let fetched_converter =
+        || server.recorded().iter().filter(|r| r.path.contains("episcope-convert-worker")).count();
+    assert_eq!(fetched_converter(), 0, "the conversion worker was loaded before a conversion");
+    assert!(server.recorded().iter().any(|r| r.path.ends_with("/episcope-worker_bg.wasm")), "the parsing worker");
     browser.wait_for("[data-testid=convert-start]").await.click().await.unwrap();
     let result = "[data-testid=convert-result]";
     for (name, expected) in [
@@ -55,6 +62,7 @@ async fn a_v21_dataset_converts_in_the_page_and_the_saved_zip_passes_the_check_w
     }
     let verdict = browser.wait_for("[data-testid=convert-verdict]").await.text().await.unwrap();
     assert_eq!(verdict, "Checked: the output passes with no findings.");
+    assert!(fetched_converter() >= 2, "the conversion worker's loader and wasm were fetched to convert");
     let written = browser.wait_for("[data-testid=convert-written]").await.text().await.unwrap();
     assert!(written.starts_with("LeRobot v2.1 → LeRobot v3.0: 5 episodes, 990 frames"), "{written}");
     browser
@@ -123,5 +131,20 @@ async fn a_recording_converts_by_the_suggested_mapping_and_a_slow_conversion_can
     browser.wait_for("[data-testid=convert-cancel]").await.click().await.unwrap();
     browser.wait_for("[data-testid=convert-cancelled]").await;
     assert!(browser.client.find(fantoccini::Locator::Css("[data-testid=convert-download]")).await.is_err());
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bundled_example_converts_in_the_conversion_worker() {
+    let server = StaticServer::start(dist_dir());
+    let browser = Browser::start(&server).await;
+    browser.client.goto(&server.url("?example=v20_so101_video")).await.unwrap();
+    browser.wait_for("[data-testid=dataset-summary]").await;
+    browser.wait_for("[data-testid=convert-start]").await.click().await.unwrap();
+    let result = "[data-testid=convert-result]";
+    assert_eq!(attr(&browser, result, "data-errors").await, "0");
+    assert_eq!(attr(&browser, result, "data-episodes").await, "5");
+    let written = browser.wait_for("[data-testid=convert-written]").await.text().await.unwrap();
+    assert!(written.starts_with("LeRobot v2.0 → LeRobot v3.0: 5 episodes"), "{written}");
     browser.close().await;
 }

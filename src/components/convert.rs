@@ -1,17 +1,20 @@
 //! The conversion panel: the open dataset (any LeRobot version) or recording converted to LeRobot
-//! v3.0 by the worker, with progress (rate, time left), cancel, the checker's verdict on the output
-//! and the result saved as one zip through a `blob:` URL — nothing leaves the browser.
+//! v3.0 by a conversion worker started for it (the writer is not part of the page's first load),
+//! with progress (rate, time left), cancel, the checker's verdict on the output and the result
+//! saved as one zip through a `blob:` URL — nothing leaves the browser.
+
+use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::app::query_param;
+use crate::app::{query_param, AppState};
 use crate::components::stats::{unexpected_answer, Job};
 use crate::i18n::analysis::AnalysisText;
 use crate::i18n::convert::{rate_and_time_left, ConvertSentence, ConvertText};
 use crate::i18n::{t, use_lang, Text};
 use crate::protocol::{ConversionSummary, ConvertLayout, Request, Response};
-use crate::worker_client::{client, WorkerProgress};
+use crate::worker_client::{spawn_converter, WorkerClient, WorkerProgress};
 
 /// A finished conversion: what the worker said, and the archive as a `blob:` URL.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,7 +40,15 @@ fn zip_url(buffer: &js_sys::ArrayBuffer) -> Result<String, String> {
 #[component]
 pub fn ConvertPanel(recording: bool) -> impl IntoView {
     let lang = use_lang();
+    let state = expect_context::<AppState>();
     let job = RwSignal::new(Job::Idle);
+    // The conversion worker of the conversion in progress (ended when it is done or cancelled).
+    let converter = StoredValue::new_local(None::<Rc<WorkerClient>>);
+    let stop_converter = move || {
+        if let Some(worker) = converter.try_update_value(Option::take).flatten() {
+            worker.terminate();
+        }
+    };
     let progress = RwSignal::new(None::<(WorkerProgress, f64)>);
     let finished = RwSignal::new_local(None::<Finished>);
     let default = ConvertLayout::default();
@@ -48,12 +59,12 @@ pub fn ConvertPanel(recording: bool) -> impl IntoView {
             let _ = web_sys::Url::revoke_object_url(&done.url);
         }
     };
+    // Ending the worker stops the conversion at once and frees everything it held.
     let cancel = move || {
-        let Job::Running { request_id: request_id_to_cancel } = job.get_untracked() else { return };
-        spawn_local(async move {
-            let request = Request::CancelStats { request_id: client().next_request_id(), request_id_to_cancel };
-            let _ = client().request(request, js_sys::Array::new(), |_| {}).await;
-        });
+        if matches!(job.try_get_untracked(), Some(Job::Running { .. })) {
+            job.set(Job::Cancelled);
+        }
+        stop_converter();
     };
     // Leaving the page stops the conversion and lets the archive go.
     on_cleanup(move || {
@@ -65,7 +76,15 @@ pub fn ConvertPanel(recording: bool) -> impl IntoView {
             return;
         }
         revoke();
-        let request_id = client().next_request_id();
+        let worker = spawn_converter();
+        let open_id = worker.next_request_id();
+        let Some((open, files)) = state.reopen_request(open_id) else {
+            worker.terminate();
+            job.set(Job::Failed(ConvertText::NothingOpen.str(lang.get_untracked()).into()));
+            return;
+        };
+        let request_id = worker.next_request_id();
+        converter.set_value(Some(worker.clone()));
         job.set(Job::Running { request_id });
         progress.set(None);
         let started_ms = now_ms();
@@ -75,16 +94,24 @@ pub fn ConvertPanel(recording: bool) -> impl IntoView {
         };
         spawn_local(async move {
             let on_progress = move |p: WorkerProgress| {
-                if job.get_untracked() == (Job::Running { request_id }) {
+                if job.try_get_untracked() == Some(Job::Running { request_id }) {
                     progress.set(Some((p, (now_ms() - started_ms) / 1000.0)));
                 }
             };
-            let debug_read_delay_ms = query_param("debug-convert-delay-ms").and_then(|v| v.parse().ok());
-            let request = Request::Convert { request_id, layout, debug_read_delay_ms };
-            let answer = client().request_with_binary(request, js_sys::Array::new(), on_progress).await;
+            // The conversion worker opens the same files (lazily: metadata and footers), then converts.
+            let answer = match worker.request(open, files, |_| {}).await {
+                Response::Opened { .. } | Response::RecordingOpened { .. } => {
+                    let debug_read_delay_ms = query_param("debug-convert-delay-ms").and_then(|v| v.parse().ok());
+                    let request = Request::Convert { request_id, layout, debug_read_delay_ms };
+                    worker.request_with_binary(request, js_sys::Array::new(), on_progress).await
+                }
+                other => (other, None),
+            };
+            worker.terminate();
             if job.try_get_untracked() != Some(Job::Running { request_id }) {
                 return;
             }
+            converter.set_value(None);
             progress.set(None);
             match answer {
                 (Response::Converted { summary, .. }, Some(buffer)) => match zip_url(&buffer) {

@@ -17,8 +17,9 @@ catalogue! {
         Cancelled => "Cancelled. Nothing was kept.", "中止しました。何も保持していません。";
         Download => "Save the dataset (.zip)", "データセットを保存（.zip）";
         Again => "Convert again", "もう一度変換";
-        MemoryNote => "The converted dataset is held in this tab's memory until saved (about twice its size).",
-            "変換したデータセットは保存するまでこのタブのメモリに保持されます（その大きさのおよそ 2 倍）。";
+        NothingOpen => "Nothing is open to convert.", "変換するものが開かれていません。";
+        MemoryNote => "While converting, the output is held in this tab's memory about twice over (files and zip); afterwards only the archive, until you leave this page.",
+            "変換中は出力がこのタブのメモリにおよそ 2 倍（ファイルと zip）保持されます。変換後はこのページを離れるまで zip ファイルだけが保持されます。";
     }
 }
 
