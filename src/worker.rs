@@ -642,7 +642,8 @@ pub fn run() {
 /// Entry point of the conversion worker binary: the parsing worker's requests (open, cancel) plus
 /// `Convert`. The page starts one per conversion and ends it afterwards.
 pub fn run_converter() {
-    CONVERTER.with(|c| c.set(Some(|request_id, layout, delay_ms| Box::pin(convert::convert(request_id, layout, delay_ms)))));
+    CONVERTER
+        .with(|c| c.set(Some(|request_id, layout, delay_ms| Box::pin(convert::convert(request_id, layout, delay_ms)))));
     install(false);
 }
 

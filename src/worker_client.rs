@@ -73,11 +73,7 @@ thread_local! {
 
 /// The page's one worker client, spawned on first use.
 pub fn client() -> Rc<WorkerClient> {
-    CLIENT.with(|slot| {
-        slot.borrow_mut()
-            .get_or_insert_with(|| WorkerClient::start(WORKER_SCRIPT, 5))
-            .clone()
-    })
+    CLIENT.with(|slot| slot.borrow_mut().get_or_insert_with(|| WorkerClient::start(WORKER_SCRIPT, 5)).clone())
 }
 
 /// A fresh conversion worker for one conversion; [`WorkerClient::terminate`] it when done, so the

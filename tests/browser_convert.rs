@@ -45,8 +45,7 @@ async fn a_v21_dataset_converts_in_the_page_and_the_saved_zip_passes_the_check_w
     browser.wait_for("[data-testid=dataset-summary]").await;
     // The writer lives in its own worker, fetched only when converting: opening a dataset (and the
     // first episode's footer, read meanwhile) does not load it.
-    let fetched_converter =
-        || server.recorded().iter().filter(|r| r.path.contains("episcope-convert-worker")).count();
+    let fetched_converter = || server.recorded().iter().filter(|r| r.path.contains("episcope-convert-worker")).count();
     assert_eq!(fetched_converter(), 0, "the conversion worker was loaded before a conversion");
     assert!(server.recorded().iter().any(|r| r.path.ends_with("/episcope-worker_bg.wasm")), "the parsing worker");
     browser.wait_for("[data-testid=convert-start]").await.click().await.unwrap();

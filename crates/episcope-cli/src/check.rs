@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use episcope_core::check::render::{describe_location, rules_markdown, to_html, to_markdown};
 use episcope_core::check::{check_dataset, check_recording, CheckOptions, Profile, Report, Verdict, RULES};
+use episcope_core::local::dataset_name;
 use episcope_core::DatasetTree;
 
 /// What `check` should print or write.
@@ -15,13 +16,6 @@ pub struct CheckOutput {
     pub html: Option<PathBuf>,
     pub profile: Option<PathBuf>,
     pub skip_hashes: bool,
-}
-
-fn dataset_name(dir: &Path) -> String {
-    dir.canonicalize()
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| dir.display().to_string())
 }
 
 /// Runs the checker; returns the report (the caller maps its verdict to the exit code).

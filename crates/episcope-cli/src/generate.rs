@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 
-use crate::dir_sink::{refuse_used_folder, DirSink};
 use clap::Args;
+use episcope_core::local::{refuse_used_folder, DirSink};
 use episcope_core::synthetic::{write_synthetic_dataset, GenerateSummary, Preset, SyntheticSpec, WrittenFile};
 
 #[derive(Args, Debug)]

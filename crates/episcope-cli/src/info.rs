@@ -6,10 +6,9 @@ use std::path::Path;
 use anyhow::Context;
 use episcope_core::lerobot::overview::{format_bytes, format_duration};
 use episcope_core::lerobot::{open_dataset, Overview};
-use episcope_core::recording::{open_recording, recording_files, Recording};
-use episcope_core::source::NativeFileSource;
+use episcope_core::local::{dataset_name, open_path, LocalError, LocalInput};
+use episcope_core::recording::{open_recording, Recording};
 use episcope_core::DatasetTree;
-use std::sync::Arc;
 
 /// Opens the dataset at `dir` and returns its overview.
 pub fn load_overview(dir: &Path) -> anyhow::Result<Overview> {
@@ -19,32 +18,16 @@ pub fn load_overview(dir: &Path) -> anyhow::Result<Overview> {
     let tree = DatasetTree::from_dir(dir)?.rooted_at_dataset();
     let dataset = pollster::block_on(open_dataset(&tree, &mut |_| {}))
         .with_context(|| format!("cannot open {}", dir.display()))?;
-    let name = dir
-        .canonicalize()
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| dir.display().to_string());
-    Ok(Overview::new(&name, &dataset, &tree))
+    Ok(Overview::new(&dataset_name(dir), &dataset, &tree))
 }
 
 /// A recording file alone, or a folder whose files include recordings and no `meta/info.json`.
 pub fn recording_tree(path: &Path) -> anyhow::Result<Option<DatasetTree>> {
-    let tree = if path.is_file() {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let source = NativeFileSource::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let mut tree = DatasetTree::new();
-        tree.insert(&name, Arc::new(source))?;
-        tree
-    } else if path.is_dir() {
-        let tree = DatasetTree::from_dir(path)?;
-        if tree.clone().rooted_at_dataset().contains("meta/info.json") {
-            return Ok(None);
-        }
-        tree
-    } else {
-        return Ok(None);
-    };
-    Ok((!recording_files(&tree).is_empty()).then_some(tree))
+    match open_path(path) {
+        Ok(LocalInput::Recording(tree)) => Ok(Some(tree)),
+        Ok(LocalInput::Dataset(_)) | Err(LocalError::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Opens the recording files of `tree`; errors name the file.

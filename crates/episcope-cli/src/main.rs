@@ -4,7 +4,6 @@
 mod check;
 mod compare;
 mod convert;
-mod dir_sink;
 #[cfg(feature = "generate")]
 mod generate;
 mod info;

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use episcope_core::check::{CheckOptions, Profile};
+use episcope_core::local::dataset_name;
 use episcope_core::DatasetTree;
 use episcope_report::html::{dataset_sentence, verdict_label};
 use episcope_report::problems::verdict_sentence;
@@ -20,14 +21,6 @@ pub struct ReportArgs {
     pub lang: Lang,
     pub skip_hashes: bool,
     pub profile: Option<PathBuf>,
-}
-
-/// The folder's own name (as `check` names datasets).
-pub fn dataset_name(dir: &Path) -> String {
-    dir.canonicalize()
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| dir.display().to_string())
 }
 
 /// Today (UTC), or the day of `$SOURCE_DATE_EPOCH` (seconds) for reproducible reports.

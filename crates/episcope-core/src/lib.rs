@@ -6,6 +6,8 @@ pub mod check;
 pub mod columns;
 pub mod convert;
 pub mod formats;
+#[cfg(feature = "native")]
+pub mod local;
 pub mod mp4;
 pub mod parquet_io;
 pub mod recording;
