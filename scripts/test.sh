@@ -9,6 +9,8 @@ cd "$repo"
 # The official LeRobot v3.0 loader (lerobot-dataset, torch on CPU) that opens converted datasets in
 # crates/episcope-cli/tests/convert.rs: exports EPISCOPE_LOADER_PY.
 . scripts/ensure-loader.sh
+# pytest + pyarrow for the Python package (crates/episcope-py): exports EPISCOPE_PY_VENV.
+. scripts/ensure-py-venv.sh
 step() { printf '\n== %s\n' "$*"; }
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -52,8 +54,19 @@ step "cargo test (unit, CLI, end-to-end in headless Chromium)"
 log="$(mktemp)"
 status=0
 EPISCOPE_DIST="$repo/dist" cargo test --workspace --no-fail-fast 2>&1 | tee "$log" || status=$?
-# One closing line over every test binary (cargo's own last line is the doc-tests' count).
+step "Python package: pip install crates/episcope-py, then pytest"
+# Exactly what a user runs (maturin comes from PyPI as the build backend); rebuilt every run, with
+# cargo's incremental cache under target/release-py.
+py_status=0
+"$EPISCOPE_PY_VENV/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps crates/episcope-py || py_status=$?
+if [ "$py_status" -eq 0 ]; then
+  cargo build --quiet -p episcope-cli
+  EPISCOPE_CLI="$repo/target/debug/episcope" "$EPISCOPE_PY_VENV/bin/python" -m pytest -q -p no:cacheprovider crates/episcope-py/tests 2>&1 | tee -a "$log" || py_status=$?
+fi
+[ "$py_status" -eq 0 ] || status=1
+# One closing line over every test binary (cargo's own last line is the doc-tests' count) and pytest.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     /^[0-9]+ (passed|failed).* in [0-9.]+s/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "\ntests: %d passed, %d failed\n", p, f }' "$log"
 rm -f "$log"
 exit "$status"

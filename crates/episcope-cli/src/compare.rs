@@ -37,7 +37,7 @@ fn load(input: &Path) -> anyhow::Result<FullReport> {
 pub fn run(args: &CompareArgs) -> anyhow::Result<Vec<FullReport>> {
     let reports = args.inputs.iter().map(|input| load(input)).collect::<anyhow::Result<Vec<_>>>()?;
     if let Some(path) = &args.output {
-        let html = render_compare_html(&reports, args.lang, Some(crate::report::today()));
+        let html = render_compare_html(&reports, args.lang, Some(episcope_report::Date::today()));
         std::fs::write(path, html).with_context(|| format!("cannot write {}", path.display()))?;
     }
     print!("{}", render_table(&reports));

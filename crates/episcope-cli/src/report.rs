@@ -23,18 +23,6 @@ pub struct ReportArgs {
     pub profile: Option<PathBuf>,
 }
 
-/// Today (UTC), or the day of `$SOURCE_DATE_EPOCH` (seconds) for reproducible reports.
-pub fn today() -> Date {
-    let from_env = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|v| v.trim().parse::<i64>().ok());
-    let now = || {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-            .unwrap_or(0)
-    };
-    Date::from_unix_secs(from_env.unwrap_or_else(now))
-}
-
 /// Checks the dataset at `dir`, computes its statistics and builds the full report.
 pub fn build(dir: &Path, skip_hashes: bool, profile: Option<&Path>) -> anyhow::Result<FullReport> {
     if !dir.is_dir() {
@@ -52,7 +40,7 @@ pub fn build(dir: &Path, skip_hashes: bool, profile: Option<&Path>) -> anyhow::R
     let options = ReportOptions {
         check: CheckOptions { profile, skip_hashes },
         skip_statistics: false,
-        generated_on: Some(today()),
+        generated_on: Some(Date::today()),
     };
     Ok(pollster::block_on(report_dataset(&tree, &dataset_name(dir), &options)))
 }

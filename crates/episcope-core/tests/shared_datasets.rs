@@ -275,6 +275,55 @@ fn v30_episode_reads_select_only_the_episode_rows() {
     assert_eq!(episode_3.series[0].dimensions[0].len(), 150);
 }
 
+/// `read_episode_table` gives an episode's rows as stored (Arrow types kept): in v3.0 only that
+/// episode's rows of the shared file, every column when no feature is named, the named features
+/// plus the index columns otherwise; the same numbers as the plotting reader.
+#[test]
+fn episode_tables_hold_exactly_the_episode_rows_with_their_stored_types() {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::Int64Type;
+    use episcope_core::lerobot::read_episode_table;
+    for name in ["v30_state_extra", "v21_state_extra", "v20_state_extra"] {
+        let (tree, dataset) = open(name);
+        for episode in &dataset.episodes {
+            let (schema, batches) =
+                pollster::block_on(read_episode_table(&tree, &dataset, episode.index, &[])).expect("reads");
+            let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+            assert_eq!(rows as u64, episode.length, "{name} episode {}", episode.index);
+            assert!(schema.field_with_name("observation.state").is_ok(), "{name}: {schema:?}");
+            assert!(schema.field_with_name("episode_index").is_ok());
+            for batch in &batches {
+                let episodes = batch.column_by_name("episode_index").unwrap().as_primitive::<Int64Type>();
+                assert!(episodes.values().iter().all(|&e| e as u64 == episode.index), "{name}");
+            }
+        }
+        let (schema, batches) =
+            pollster::block_on(read_episode_table(&tree, &dataset, 3, &["observation.state".to_string()]))
+                .expect("reads");
+        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        assert_eq!(names[0], "observation.state", "{name}");
+        assert!(names.contains(&"timestamp") && names.contains(&"frame_index"), "{name}: {names:?}");
+        assert!(batches.iter().all(|b| b.schema() == schema));
+        let plotted = read(&tree, &dataset, 3, &["observation.state"]);
+        let state: Vec<f64> = batches
+            .iter()
+            .flat_map(|b| {
+                let list = b
+                    .column(0)
+                    .as_fixed_size_list_opt()
+                    .map(|l| l.values().clone())
+                    .unwrap_or_else(|| b.column(0).as_list::<i32>().values().clone());
+                let values = list.as_primitive::<arrow_array::types::Float32Type>();
+                values.values().iter().map(|&v| f64::from(v)).collect::<Vec<_>>()
+            })
+            .step_by(6)
+            .collect();
+        assert_eq!(state, plotted.series[0].dimensions[0], "{name}: dimension 0 of episode 3");
+        let unknown = pollster::block_on(read_episode_table(&tree, &dataset, 3, &["nope".to_string()]));
+        assert!(unknown.is_err());
+    }
+}
+
 /// `observation.ee_pose` is float32[3, 4] stored as `list<list<float>>`: it flattens row-major to
 /// 12 dimensions labelled `observation.ee_pose[r,c]`.
 #[test]

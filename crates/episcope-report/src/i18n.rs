@@ -390,6 +390,20 @@ pub struct Date {
 }
 
 impl Date {
+    /// Today (UTC), or the day of `$SOURCE_DATE_EPOCH` (seconds) for reproducible reports. Native
+    /// only: the web app takes the day from the browser.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn today() -> Date {
+        let from_env = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|v| v.trim().parse::<i64>().ok());
+        let now = || {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+                .unwrap_or(0)
+        };
+        Date::from_unix_secs(from_env.unwrap_or_else(now))
+    }
+
     /// The UTC day of a Unix time in seconds.
     pub fn from_unix_secs(unix_secs: i64) -> Date {
         Date::from_days_since_epoch(unix_secs.div_euclid(86_400))

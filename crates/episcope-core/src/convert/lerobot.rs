@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use super::{ConvertError, ConvertProgress, MAX_EPISODE_FRAMES};
 use crate::columns::flatten_numeric;
 use crate::lerobot::dataset::MAX_INFO_JSON_BYTES;
-use crate::lerobot::episode::{episode_rows, row_groups_for};
+use crate::lerobot::episode::row_groups_for;
 use crate::lerobot::{read_stored_stats, Dataset, Feature, FeatureKind, FeatureStats, StoredStats};
 use crate::parquet_io::ParquetFile;
 use crate::tree::DatasetTree;
@@ -365,25 +365,8 @@ fn episode_slices(
     episode: u64,
     path: &str,
 ) -> Result<Vec<RecordBatch>, ConvertError> {
-    let keep = episode_rows(batches, dataset, episode, path).map_err(|e| dataset_error(e.to_string(), path))?;
-    let Some(keep) = keep else { return Ok(batches.to_vec()) };
-    let first = keep.iter().position(|&k| k);
-    let last = keep.iter().rposition(|&k| k);
-    let (Some(first), Some(last)) = (first, last) else { return Ok(Vec::new()) };
-    if keep[first..=last].iter().any(|&k| !k) {
-        return Err(dataset_error(format!("episode {episode}'s rows are not contiguous"), path));
-    }
-    let mut out = Vec::new();
-    let mut offset = 0usize;
-    for batch in batches {
-        let (start, end) = (offset, offset + batch.num_rows());
-        let (from, to) = (first.max(start), (last + 1).min(end));
-        if from < to {
-            out.push(batch.slice(from - start, to - from));
-        }
-        offset = end;
-    }
-    Ok(out)
+    crate::lerobot::episode::episode_slices(batches, dataset, episode, path)
+        .map_err(|e| dataset_error(e.to_string(), path))
 }
 
 /// Copies one file of the source into the sink, a block at a time.

@@ -51,6 +51,8 @@ pub enum EpisodeError {
     Parquet(#[from] ParquetReadError),
     #[error("image of `{feature}` frame {frame} has neither bytes nor a readable path: {path}")]
     NoImage { feature: String, frame: u64, path: String },
+    #[error("episode {episode}'s rows are not contiguous: {path}")]
+    NotContiguous { episode: u64, path: String },
 }
 
 /// The row groups of a v3.0 file that can hold the episode (by footer statistics), or all.
@@ -93,6 +95,97 @@ pub(crate) fn episode_rows(
         keep.extend(flat.values.iter().map(|v| *v == episode as f64));
     }
     Ok(Some(keep))
+}
+
+/// The rows of the batches that belong to the episode, as zero-copy slices (v3.0 files hold many
+/// episodes, contiguously; v2.x files one).
+pub(crate) fn episode_slices(
+    batches: &[RecordBatch],
+    dataset: &Dataset,
+    episode: u64,
+    path: &str,
+) -> Result<Vec<RecordBatch>, EpisodeError> {
+    let Some(keep) = episode_rows(batches, dataset, episode, path)? else { return Ok(batches.to_vec()) };
+    let first = keep.iter().position(|&k| k);
+    let last = keep.iter().rposition(|&k| k);
+    let (Some(first), Some(last)) = (first, last) else { return Ok(Vec::new()) };
+    if keep[first..=last].iter().any(|&k| !k) {
+        return Err(EpisodeError::NotContiguous { episode, path: path.to_string() });
+    }
+    let mut out = Vec::new();
+    let mut offset = 0usize;
+    for batch in batches {
+        let (start, end) = (offset, offset + batch.num_rows());
+        let (from, to) = (first.max(start), (last + 1).min(end));
+        if from < to {
+            out.push(batch.slice(from - start, to - from));
+        }
+        offset = end;
+    }
+    Ok(out)
+}
+
+/// One episode's rows as stored: every column of its data file (`features` empty), or the named
+/// features plus the index columns that are present (`timestamp`, `frame_index`, `episode_index`,
+/// `index`, `task_index`), with their Arrow types as written. Only those column chunks and the
+/// episode's row groups are fetched; the batches are slices of what was decoded (no copy).
+pub async fn read_episode_table(
+    tree: &DatasetTree,
+    dataset: &Dataset,
+    episode_index: u64,
+    features: &[String],
+) -> Result<(arrow_schema::SchemaRef, Vec<RecordBatch>), EpisodeError> {
+    let episode = dataset.episode(episode_index).ok_or(EpisodeError::UnknownEpisode { episode: episode_index })?;
+    let path = episode.data_file.clone().ok_or(EpisodeError::NoDataFile { episode: episode_index })?;
+    let file = tree.get(&path).ok_or(EpisodeError::NoDataFile { episode: episode_index })?;
+    let parquet = ParquetFile::open_cached(file.source.clone(), &path, tree.footers()).await?;
+    let schema = parquet.schema().clone();
+    let mut columns: Vec<&str> = Vec::new();
+    if features.is_empty() {
+        columns.extend(schema.fields().iter().map(|f| f.name().as_str()));
+    } else {
+        for name in features {
+            if dataset.info.feature(name).is_none() {
+                return Err(EpisodeError::UnknownFeature { feature: name.clone() });
+            }
+            if !parquet.has_column(name) {
+                return Err(ParquetReadError::MissingColumn { column: name.clone(), path: path.clone() }.into());
+            }
+            columns.push(name);
+        }
+        for extra in ["timestamp", "frame_index", "episode_index", "index", "task_index"] {
+            if parquet.has_column(extra) && !columns.contains(&extra) {
+                columns.push(extra);
+            }
+        }
+    }
+    // The episode's rows are found by `episode_index`: read it too when it was not asked for.
+    let read_index =
+        dataset.version.is_v3() && !columns.contains(&"episode_index") && parquet.has_column("episode_index");
+    let mut read_columns = columns.clone();
+    if read_index {
+        read_columns.push("episode_index");
+    }
+    let row_groups = row_groups_for(&parquet, dataset, episode);
+    let batches = parquet.read(&read_columns, row_groups.as_deref()).await?;
+    let mut sliced = episode_slices(&batches, dataset, episode_index, &path)?;
+    if read_index {
+        for batch in &mut sliced {
+            batch.remove_column(batch.num_columns() - 1);
+        }
+    }
+    let out_schema = match sliced.first() {
+        Some(batch) => batch.schema(),
+        None => {
+            let fields: Vec<arrow_schema::FieldRef> = columns
+                .iter()
+                .filter_map(|c| schema.field_with_name(c).ok())
+                .map(|f| std::sync::Arc::new(f.clone()))
+                .collect();
+            std::sync::Arc::new(arrow_schema::Schema::new(fields))
+        }
+    };
+    Ok((out_schema, sliced))
 }
 
 fn concat_flat(batches: &[RecordBatch], column: &str, path: &str) -> Result<FlatColumn, EpisodeError> {
