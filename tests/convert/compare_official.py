@@ -71,10 +71,20 @@ def flat_numbers(value) -> list:
     return [value]
 
 
+def shape(value) -> tuple:
+    """The nesting of a list value: (3, 1, 1) for LeRobot's per-channel image stats."""
+    if isinstance(value, (list, tuple)):
+        return (len(value),) + (shape(value[0]) if value else ())
+    return ()
+
+
 def close(a, b, scale_of=None) -> tuple[bool, float]:
     """Equal within RELATIVE_TOLERANCE of the larger of the two values and, per element, of
     `scale_of` (the feature's largest |min|, |max| there): LeRobot sums float32 values, so a mean's
-    rounding error follows the magnitude of the values summed, not of the mean itself."""
+    rounding error follows the magnitude of the values summed, not of the mean itself. The shapes must
+    be the same too (per-channel stats are (channels, 1, 1), to broadcast over an image)."""
+    if shape(a) != shape(b):
+        return False, math.inf
     a, b = flat_numbers(a), flat_numbers(b)
     scales = flat_numbers(scale_of) if scale_of is not None else [0.0] * len(a)
     if len(a) != len(b) or len(scales) != len(a):

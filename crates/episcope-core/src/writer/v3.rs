@@ -476,8 +476,11 @@ impl DatasetWriter {
         for (name, dims) in computed_names(&self.columns).iter().zip(&global) {
             stats.insert(name.clone(), Value::Object(stats_json_object(dims)));
         }
-        for ((name, names), per_episode) in supplied_names(&self.columns).into_iter().zip(&self.supplied_by_episode) {
-            stats.insert(name, aggregate_supplied(per_episode, &names));
+        let channels = supplied_per_channel(&self.columns);
+        for (((name, names), per_episode), per_channel) in
+            supplied_names(&self.columns).into_iter().zip(&self.supplied_by_episode).zip(channels)
+        {
+            stats.insert(name, aggregate_supplied(per_episode, &names, per_channel));
         }
         files.push(write_json(sink, "meta/stats.json", &Value::Object(stats))?);
         let info =
@@ -530,9 +533,10 @@ impl DatasetWriter {
                 columns.push(episode_stats_column(rows.iter().map(|r| r.stats[column].as_slice()), stat));
             }
         }
-        for (column, (_, names)) in supplied_names(&self.columns).into_iter().enumerate() {
+        let channels = supplied_per_channel(&self.columns);
+        for (column, ((_, names), per_channel)) in supplied_names(&self.columns).into_iter().zip(channels).enumerate() {
             for stat in &names {
-                columns.push(supplied_stats_column(rows.iter().map(|r| &r.supplied[column]), stat));
+                columns.push(supplied_stats_column(rows.iter().map(|r| &r.supplied[column]), stat, per_channel));
             }
         }
         columns.push(int64(vec![meta_chunk; rows.len()]));
@@ -544,9 +548,27 @@ impl DatasetWriter {
 }
 
 /// One `stats/<feature>/<stat>` column of supplied stats (`count`: `list<int64>`, else
-/// `list<double>`).
-fn supplied_stats_column<'a>(per_episode: impl Iterator<Item = &'a FeatureStats>, stat: &str) -> ArrayRef {
+/// `list<double>`, or `list<list<list<double>>>` of shape `(channels, 1, 1)` per channel).
+fn supplied_stats_column<'a>(
+    per_episode: impl Iterator<Item = &'a FeatureStats>,
+    stat: &str,
+    per_channel: bool,
+) -> ArrayRef {
     let element = |data_type: DataType| Arc::new(Field::new("element", data_type, true));
+    if per_channel && stat != "count" {
+        let inner = ListBuilder::new(Float64Builder::new()).with_field(element(DataType::Float64));
+        let middle = ListBuilder::new(inner).with_field(element(list_of(DataType::Float64)));
+        let mut list = ListBuilder::new(middle).with_field(element(list_of(list_of(DataType::Float64))));
+        for stats in per_episode {
+            for &v in stats.stat(stat).unwrap_or(&[]) {
+                list.values().values().values().append_value(v);
+                list.values().values().append(true);
+                list.values().append(true);
+            }
+            list.append(true);
+        }
+        return Arc::new(list.finish());
+    }
     if stat == "count" {
         let mut list = ListBuilder::new(Int64Builder::new()).with_field(element(DataType::Int64));
         for stats in per_episode {
@@ -567,24 +589,27 @@ fn supplied_stats_column<'a>(per_episode: impl Iterator<Item = &'a FeatureStats>
 /// The dataset's stats of a supplied column from its episodes', as LeRobot aggregates them
 /// (`aggregate_feature_stats`): extremes of the extremes, count-weighted means and quantiles, and
 /// the pooled variance.
-fn aggregate_supplied(per_episode: &[FeatureStats], names: &[String]) -> Value {
+fn aggregate_supplied(per_episode: &[FeatureStats], names: &[String], per_channel: bool) -> Value {
     let weight = |s: &FeatureStats| s.count.unwrap_or(1) as f64;
     let total: f64 = per_episode.iter().map(weight).sum();
     let dims = per_episode.first().map_or(0, |s| s.mean.len());
     let at = |values: &[f64], d: usize| values.get(d).copied().unwrap_or(f64::NAN);
     let mut out = Map::new();
     for name in names {
-        let value =
-            match name.as_str() {
-                "count" => json!([per_episode.iter().map(|s| s.count.unwrap_or(0)).sum::<u64>()]),
-                "min" | "max" => {
-                    let pick = if name == "min" { f64::min } else { f64::max };
-                    let init = if name == "min" { f64::INFINITY } else { f64::NEG_INFINITY };
-                    json!((0..dims)
+        let value = match name.as_str() {
+            "count" => json!([per_episode.iter().map(|s| s.count.unwrap_or(0)).sum::<u64>()]),
+            "min" | "max" => {
+                let pick = if name == "min" { f64::min } else { f64::max };
+                let init = if name == "min" { f64::INFINITY } else { f64::NEG_INFINITY };
+                shaped(
+                    (0..dims)
                         .map(|d| per_episode.iter().map(|s| at(s.stat(name).unwrap_or(&[]), d)).fold(init, pick))
-                        .collect::<Vec<f64>>())
-                }
-                "std" => json!((0..dims)
+                        .collect::<Vec<f64>>(),
+                    per_channel,
+                )
+            }
+            "std" => shaped(
+                (0..dims)
                     .map(|d| {
                         let mean = per_episode.iter().map(|s| at(&s.mean, d) * weight(s)).sum::<f64>() / total;
                         let variance = per_episode
@@ -594,12 +619,18 @@ fn aggregate_supplied(per_episode: &[FeatureStats], names: &[String]) -> Value {
                             / total;
                         variance.sqrt()
                     })
-                    .collect::<Vec<f64>>()),
-                _ => json!((0..dims)
-                    .map(|d| per_episode.iter().map(|s| at(s.stat(name).unwrap_or(&[]), d) * weight(s)).sum::<f64>()
-                        / total)
-                    .collect::<Vec<f64>>()),
-            };
+                    .collect::<Vec<f64>>(),
+                per_channel,
+            ),
+            _ => shaped(
+                (0..dims)
+                    .map(|d| {
+                        per_episode.iter().map(|s| at(s.stat(name).unwrap_or(&[]), d) * weight(s)).sum::<f64>() / total
+                    })
+                    .collect::<Vec<f64>>(),
+                per_channel,
+            ),
+        };
         out.insert(name.clone(), value);
     }
     Value::Object(out)
@@ -652,6 +683,31 @@ fn supplied_names(columns: &[ColumnSpec]) -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
+/// `list<data_type>` with LeRobot's item name.
+fn list_of(data_type: DataType) -> DataType {
+    DataType::List(Arc::new(Field::new("element", data_type, true)))
+}
+
+/// Whether a column's stats are per channel of an image (`image`/`video` dtype): LeRobot keeps
+/// them in shape `(channels, 1, 1)`, so that they broadcast over `(channels, height, width)`.
+fn per_channel(column: &ColumnSpec) -> bool {
+    matches!(column.info.get("dtype").and_then(Value::as_str), Some("image" | "video"))
+}
+
+/// Per supplied column, whether its stats are per channel.
+fn supplied_per_channel(columns: &[ColumnSpec]) -> Vec<bool> {
+    columns.iter().filter(|c| matches!(c.stats, ColumnStats::Supplied { .. })).map(per_channel).collect()
+}
+
+/// `[v, …]` as `[[[v]], …]` (per channel) or as it is.
+fn shaped(values: Vec<f64>, per_channel: bool) -> Value {
+    if per_channel {
+        json!(values.into_iter().map(|v| vec![vec![v]]).collect::<Vec<_>>())
+    } else {
+        json!(values)
+    }
+}
+
 fn data_schema(columns: &[ColumnSpec]) -> SchemaRef {
     let mut fields = Vec::with_capacity(columns.len() + 5);
     let mut hf_features = Map::new();
@@ -701,9 +757,15 @@ fn episodes_schema(columns: &[ColumnSpec]) -> SchemaRef {
             fields.push(stat_field(&name, stat));
         }
     }
-    for (name, stats) in supplied_names(columns) {
+    for ((name, stats), per_channel) in supplied_names(columns).into_iter().zip(supplied_per_channel(columns)) {
         for stat in &stats {
-            fields.push(stat_field(&name, stat));
+            let field = if per_channel && stat != "count" {
+                let data_type = list_of(list_of(list_of(DataType::Float64)));
+                Field::new(format!("stats/{name}/{stat}"), data_type, true)
+            } else {
+                stat_field(&name, stat)
+            };
+            fields.push(field);
         }
     }
     fields.push(Field::new("meta/episodes/chunk_index", DataType::Int64, true));
