@@ -63,12 +63,18 @@ pub enum Request {
     ReadRecordingEpisode { request_id: u32, episode_index: u64 },
     /// Frame `index` of an image stream of the open recording (answered with its bytes attached).
     ReadRecordingFrame { request_id: u32, episode_index: u64, stream: String, index: u64 },
+    /// The suggested mapping of the open recording, as TOML (answered with `MappingSuggested`).
+    SuggestMapping { request_id: u32 },
     /// Convert the open dataset (any LeRobot version) or recording (by the suggested mapping) into
     /// LeRobot v3.0, check the output, and answer with it as a zip attached. A `CancelStats`
     /// naming this request stops it between episodes.
     Convert {
         request_id: u32,
         layout: ConvertLayout,
+        /// A recording's mapping (TOML, `docs/mapping.md`) as the user edited it; `None`: the
+        /// suggested mapping. Ignored for LeRobot datasets.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mapping_toml: Option<String>,
         /// Test hook: wait this long before every read, so a cancel can land mid-conversion.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         debug_read_delay_ms: Option<u32>,
@@ -127,6 +133,7 @@ impl Request {
             | Request::ParseReports { request_id, .. }
             | Request::ReadRecordingEpisode { request_id, .. }
             | Request::ReadRecordingFrame { request_id, .. }
+            | Request::SuggestMapping { request_id }
             | Request::Convert { request_id, .. } => *request_id,
         }
     }
@@ -256,6 +263,12 @@ pub enum Response {
         request_id: u32,
         reports: Vec<ParsedReport>,
     },
+    /// The suggested mapping of the open recording, and what it leaves out.
+    MappingSuggested {
+        request_id: u32,
+        toml: String,
+        notes: Vec<String>,
+    },
     /// A finished conversion (the zip archive attached to the message, not in the JSON).
     Converted {
         request_id: u32,
@@ -289,6 +302,7 @@ impl Response {
             | Response::FullReport { request_id, .. }
             | Response::Reports { request_id, .. }
             | Response::Converted { request_id, .. }
+            | Response::MappingSuggested { request_id, .. }
             | Response::Failed { request_id, .. } => Some(*request_id),
         }
     }

@@ -156,7 +156,8 @@ mod convert;
 
 /// What serves `Convert` in this worker: set only by [`run_converter`], so the parsing worker's
 /// binary never references the writer and the linker leaves it out (it is several MB of wasm).
-type Converter = fn(u32, crate::protocol::ConvertLayout, u32) -> episcope_core::source::LocalBoxFuture<'static, ()>;
+type Converter =
+    fn(u32, crate::protocol::ConvertLayout, Option<String>, u32) -> episcope_core::source::LocalBoxFuture<'static, ()>;
 
 thread_local! {
     static CONVERTER: Cell<Option<Converter>> = const { Cell::new(None) };
@@ -428,8 +429,17 @@ async fn handle(request: Request, files: js_sys::Array, started_ms: f64) {
         Request::ReadRecordingFrame { episode_index, stream, index, .. } => {
             read_recording_frame(request_id, episode_index, stream, index).await
         }
-        Request::Convert { layout, debug_read_delay_ms, .. } => match CONVERTER.with(Cell::get) {
-            Some(converter) => converter(request_id, layout, debug_read_delay_ms.unwrap_or(0)).await,
+        Request::SuggestMapping { .. } => {
+            let Some(open) = OPEN_RECORDING.with(|open| open.borrow().clone()) else {
+                return post(&failed(request_id, "no recording is open".into()));
+            };
+            match episcope_core::convert::suggest_mapping(&open.tree, &open.recording).await {
+                Ok(s) => post(&Response::MappingSuggested { request_id, toml: s.mapping.to_toml(), notes: s.notes }),
+                Err(e) => post(&failed(request_id, e.to_string())),
+            }
+        }
+        Request::Convert { layout, mapping_toml, debug_read_delay_ms, .. } => match CONVERTER.with(Cell::get) {
+            Some(converter) => converter(request_id, layout, mapping_toml, debug_read_delay_ms.unwrap_or(0)).await,
             None => post(&failed(request_id, "conversions run in the conversion worker, not this one".into())),
         },
         Request::LoadRobot { urdf_path, mesh_paths, .. } => {
@@ -642,8 +652,11 @@ pub fn run() {
 /// Entry point of the conversion worker binary: the parsing worker's requests (open, cancel) plus
 /// `Convert`. The page starts one per conversion and ends it afterwards.
 pub fn run_converter() {
-    CONVERTER
-        .with(|c| c.set(Some(|request_id, layout, delay_ms| Box::pin(convert::convert(request_id, layout, delay_ms)))));
+    CONVERTER.with(|c| {
+        c.set(Some(|request_id, layout, mapping, delay_ms| {
+            Box::pin(convert::convert(request_id, layout, mapping, delay_ms))
+        }))
+    });
     install(false);
 }
 

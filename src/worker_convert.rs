@@ -7,6 +7,7 @@ use std::rc::Rc;
 use episcope_core::check::{check_dataset, CheckOptions};
 use episcope_core::convert::{
     convert_recording_laid_out, relayout_dataset, suggest_mapping, ConvertError, ConvertProgress, LayoutOptions,
+    Mapping,
 };
 use episcope_core::writer::zip::zip_folder;
 use episcope_core::writer::MemorySink;
@@ -27,7 +28,7 @@ struct Written {
     notes: Vec<String>,
 }
 
-pub(super) async fn convert(request_id: u32, layout: ConvertLayout, delay_ms: u32) {
+pub(super) async fn convert(request_id: u32, layout: ConvertLayout, mapping_toml: Option<String>, delay_ms: u32) {
     let started_ms = now_ms();
     let running = Running::start(request_id);
     let layout = LayoutOptions { chunks_size: layout.chunks_size, data_files_size_in_mb: layout.data_files_size_in_mb };
@@ -35,7 +36,8 @@ pub(super) async fn convert(request_id: u32, layout: ConvertLayout, delay_ms: u3
     let recording = OPEN_RECORDING.with(|open| open.borrow().clone());
     let (name, written) = match (dataset, recording) {
         (_, Some(open)) => {
-            (open.name.clone(), convert_open_recording(request_id, &open, layout, &running, delay_ms).await)
+            let written = convert_open_recording(request_id, &open, layout, mapping_toml, &running, delay_ms).await;
+            (open.name.clone(), written)
         }
         (Some(open), None) => {
             (open.name.clone(), relayout_open_dataset(request_id, &open, layout, &running, delay_ms).await)
@@ -124,25 +126,24 @@ async fn convert_open_recording(
     request_id: u32,
     open: &Rc<OpenRecording>,
     layout: LayoutOptions,
+    mapping_toml: Option<String>,
     running: &Running,
     delay_ms: u32,
 ) -> Result<Written, ConvertError> {
-    let suggestion = suggest_mapping(&open.tree, &open.recording).await?;
+    let (mapping, mut notes) = match mapping_toml {
+        Some(text) => (Mapping::parse(&text, "mapping.toml")?, Vec::new()),
+        None => {
+            let suggestion = suggest_mapping(&open.tree, &open.recording).await?;
+            (suggestion.mapping, suggestion.notes)
+        }
+    };
     let tree = yielding_tree(&open.tree, delay_ms);
     let mut sink = MemorySink::default();
     let mut progress = progress_to_page(request_id, &tree);
     let cancelled = || running.cancelled();
-    let summary = convert_recording_laid_out(
-        &tree,
-        &open.recording,
-        &suggestion.mapping,
-        layout,
-        &mut sink,
-        &mut progress,
-        &cancelled,
-    )
-    .await?;
-    let mut notes = suggestion.notes;
+    let summary =
+        convert_recording_laid_out(&tree, &open.recording, &mapping, layout, &mut sink, &mut progress, &cancelled)
+            .await?;
     for flagged in &summary.flagged {
         notes.push(format!(
             "episode {}: {} frames of {} have no sample within the tolerance",

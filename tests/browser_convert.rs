@@ -105,6 +105,19 @@ async fn a_recording_converts_by_the_suggested_mapping_and_a_slow_conversion_can
     browser.client.goto(&server.url("")).await.unwrap();
     browser.wait_for("[data-testid=open-recording]").await.send_keys(&mcap.display().to_string()).await.unwrap();
     browser.wait_for("[data-testid=recording-overview]").await;
+    // The suggested mapping is shown before converting, as the TOML the CLI takes.
+    let mapping =
+        browser.wait_for("[data-testid=convert-mapping]").await.prop("value").await.unwrap().unwrap_or_default();
+    assert!(mapping.contains("fps = 100") && mapping.contains("stream = \"/joint_states\""), "{mapping}");
+    browser
+        .client
+        .execute("document.querySelector('[data-testid=convert-mapping-panel]').scrollIntoView()", vec![])
+        .await
+        .unwrap();
+    browser.screenshot("convert-mapping").await;
+    browser.wait_for("[data-testid=convert-mapping-save]").await.click().await.unwrap();
+    let saved = String::from_utf8(browser.downloaded("joint_zstd.mapping.toml").await).unwrap();
+    assert_eq!(saved, mapping, "the saved mapping is the one shown");
     browser.wait_for("[data-testid=convert-start]").await.click().await.unwrap();
     let result = "[data-testid=convert-result]";
     assert_eq!(attr(&browser, result, "data-errors").await, "0");
@@ -117,6 +130,35 @@ async fn a_recording_converts_by_the_suggested_mapping_and_a_slow_conversion_can
     let out = DatasetTree::from_memory(files).expect("tree");
     let report = pollster::block_on(check_dataset(&out, "converted", &CheckOptions::default(), &mut |_| {}));
     assert_eq!(report.findings, vec![], "the recording's conversion has findings");
+
+    // Edited in the page: at 50 fps the same 0.9 s is 46 frames, under the task typed in.
+    let edit = |from: &str, to: &str| {
+        format!(
+            "const t = document.querySelector('[data-testid=convert-mapping]'); \
+             t.value = t.value.replace({from:?}, {to:?}); t.dispatchEvent(new Event('input', {{ bubbles: true }}));"
+        )
+    };
+    browser.client.execute(&edit("fps = 100", "fps = 50"), vec![]).await.unwrap();
+    browser.client.execute(&edit("unspecified task", "pick the cube"), vec![]).await.unwrap();
+    browser.wait_for("[data-testid=convert-start]").await.click().await.unwrap();
+    browser.wait_for("[data-testid=convert-result][data-frames='46']").await;
+    assert_eq!(attr(&browser, result, "data-errors").await, "0");
+    browser.wait_for("[data-testid=convert-download]").await.click().await.unwrap();
+    let files = unzip(browser.downloaded(&name).await, name.trim_end_matches(".zip"));
+    let info: serde_json::Value = serde_json::from_slice(&files["meta/info.json"]).unwrap();
+    assert_eq!(info["fps"], 50, "{info}");
+    let out = DatasetTree::from_memory(files).expect("tree");
+    let converted = pollster::block_on(open_dataset(&out, &mut |_| {})).expect("opens");
+    assert_eq!(converted.tasks.iter().map(|t| t.text.as_str()).collect::<Vec<_>>(), ["pick the cube"]);
+    // A mapping that does not parse fails the conversion with the reason, and nothing is offered.
+    browser.client.execute(&edit("fps = 50", "fps = \"fast\""), vec![]).await.unwrap();
+    browser.wait_for("[data-testid=convert-start]").await.click().await.unwrap();
+    let error = browser.wait_for("[data-testid=convert-error]").await.text().await.unwrap();
+    assert!(error.contains("mapping.toml"), "{error}");
+    browser.wait_for("[data-testid=convert-mapping-reset]").await.click().await.unwrap();
+    let reset =
+        browser.wait_for("[data-testid=convert-mapping]").await.prop("value").await.unwrap().unwrap_or_default();
+    assert_eq!(reset, mapping, "back to the suggestion");
 
     // Slowed down (every read waits 300 ms), the conversion is stopped half-way by Cancel.
     let dataset = shared_datasets().join("v21_state_extra");

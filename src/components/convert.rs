@@ -9,12 +9,12 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::app::{query_param, AppState};
-use crate::components::stats::{unexpected_answer, Job};
+use crate::components::stats::{download_text, unexpected_answer, Job};
 use crate::i18n::analysis::AnalysisText;
 use crate::i18n::convert::{rate_and_time_left, ConvertSentence, ConvertText};
 use crate::i18n::{t, use_lang, Text};
 use crate::protocol::{ConversionSummary, ConvertLayout, Request, Response};
-use crate::worker_client::{spawn_converter, WorkerClient, WorkerProgress};
+use crate::worker_client::{client, spawn_converter, WorkerClient, WorkerProgress};
 
 /// A finished conversion: what the worker said, and the archive as a `blob:` URL.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,6 +54,32 @@ pub fn ConvertPanel(recording: bool) -> impl IntoView {
     let default = ConvertLayout::default();
     let file_size_mb = RwSignal::new(default.data_files_size_in_mb);
     let chunks_size = RwSignal::new(default.chunks_size);
+    // A recording's mapping: the suggestion (from the parsing worker), then as the user edits it.
+    let suggested = RwSignal::new(None::<Result<(String, Vec<String>), String>>);
+    let mapping_text = RwSignal::new(String::new());
+    if recording {
+        spawn_local(async move {
+            let request = Request::SuggestMapping { request_id: client().next_request_id() };
+            let answer = match client().request(request, js_sys::Array::new(), |_| {}).await {
+                Response::MappingSuggested { toml, notes, .. } => Ok((toml, notes)),
+                Response::Failed { message, .. } => Err(message),
+                other => Err(unexpected_answer(&other)),
+            };
+            if let Ok((toml, _)) = &answer {
+                if mapping_text.try_get_untracked().is_some_and(|t| t.is_empty()) {
+                    mapping_text.set(toml.clone());
+                }
+            }
+            let _ = suggested.try_set(Some(answer));
+        });
+    }
+    let mapping_file_name = move || {
+        let name = state.recording.with_untracked(|r| r.as_ref().map(|(name, ..)| name.clone())).unwrap_or_default();
+        // `run.mcap` → `run.mapping.toml`.
+        let stem =
+            [".mcap", ".db3", ".bag", ".hdf5", ".h5"].iter().find_map(|ext| name.strip_suffix(ext)).unwrap_or(&name);
+        format!("{}.mapping.toml", crate::analysis::file_stem(stem))
+    };
     let revoke = move || {
         if let Some(done) = finished.try_update(Option::take).flatten() {
             let _ = web_sys::Url::revoke_object_url(&done.url);
@@ -92,6 +118,8 @@ pub fn ConvertPanel(recording: bool) -> impl IntoView {
             chunks_size: chunks_size.get_untracked().max(1),
             data_files_size_in_mb: file_size_mb.get_untracked().max(1),
         };
+        // The mapping as shown (edited or not); before the suggestion arrives, the worker suggests.
+        let mapping_toml = Some(mapping_text.get_untracked()).filter(|t| recording && !t.trim().is_empty());
         spawn_local(async move {
             let on_progress = move |p: WorkerProgress| {
                 if job.try_get_untracked() == Some(Job::Running { request_id }) {
@@ -102,7 +130,7 @@ pub fn ConvertPanel(recording: bool) -> impl IntoView {
             let answer = match worker.request(open, files, |_| {}).await {
                 Response::Opened { .. } | Response::RecordingOpened { .. } => {
                     let debug_read_delay_ms = query_param("debug-convert-delay-ms").and_then(|v| v.parse().ok());
-                    let request = Request::Convert { request_id, layout, debug_read_delay_ms };
+                    let request = Request::Convert { request_id, layout, mapping_toml, debug_read_delay_ms };
                     worker.request_with_binary(request, js_sys::Array::new(), on_progress).await
                 }
                 other => (other, None),
@@ -173,6 +201,41 @@ pub fn ConvertPanel(recording: bool) -> impl IntoView {
                 <label>{t(ConvertText::FileSize)} " " {number_input(file_size_mb, "convert-file-size")}</label>
                 <label>{t(ConvertText::ChunkSize)} " " {number_input(chunks_size, "convert-chunks-size")}</label>
             </div>
+            {move || recording.then(|| view! {
+                <details class="convert-mapping" open data-testid="convert-mapping-panel">
+                    <summary>{t(ConvertText::Mapping)}</summary>
+                    <p class="muted small">{t(ConvertText::MappingHelp)}</p>
+                    {move || match suggested.get() {
+                        None => view! { <p class="muted">{t(ConvertText::MappingLoading)}</p> }.into_any(),
+                        Some(Err(message)) => view! { <p class="error" data-testid="convert-mapping-error">{message}</p> }.into_any(),
+                        Some(Ok((toml, notes))) => {
+                            let notes = notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view();
+                            view! {
+                                <textarea class="mapping-text" data-testid="convert-mapping" rows="18" spellcheck="false"
+                                    prop:value=move || mapping_text.get()
+                                    on:input=move |ev| mapping_text.set(event_target_value(&ev))></textarea>
+                                <ul class="muted small" data-testid="convert-mapping-notes">{notes}</ul>
+                                <button class="secondary" data-testid="convert-mapping-save"
+                                    on:click=move |_| download_text(&mapping_file_name(), "application/toml", &mapping_text.get_untracked())>
+                                    {t(ConvertText::MappingSave)}
+                                </button>
+                                " "
+                                <button class="secondary" data-testid="convert-mapping-reset"
+                                    disabled={
+                                        let toml = toml.clone();
+                                        move || mapping_text.with(|m| *m == toml)
+                                    }
+                                    on:click={
+                                        let toml = toml.clone();
+                                        move |_| mapping_text.set(toml.clone())
+                                    }>
+                                    {t(ConvertText::MappingReset)}
+                                </button>
+                            }.into_any()
+                        }
+                    }}
+                </details>
+            })}
             {move || match job.get() {
                 Job::Running { .. } => view! {
                     <div class="job-progress" data-testid="convert-progress"

@@ -8,8 +8,8 @@ catalogue! {
         Title => "Convert to LeRobot v3.0", "LeRobot v3.0 に変換";
         IntroDataset => "Rewrites this dataset in the LeRobot v3.0 layout (also re-chunks a v3.0 dataset) inside this browser tab, checks the result, and offers it as one zip file. Nothing is uploaded.",
             "このデータセットを LeRobot v3.0 の形式に書き直し（v3.0 のファイル分割のやり直しにも使えます）、このブラウザのタブ内で結果を検査して、1 つの zip ファイルとして保存できるようにします。何もアップロードしません。";
-        IntroRecording => "Converts this recording by the suggested mapping (joint states → observation.state, commands → action; cameras not yet) inside this browser tab, checks the result, and offers it as one zip file. Nothing is uploaded.",
-            "推奨マッピング（関節状態 → observation.state、指令 → action。カメラは未対応）でこの記録をこのブラウザのタブ内で変換し、結果を検査して 1 つの zip ファイルとして保存できるようにします。何もアップロードしません。";
+        IntroRecording => "Converts this recording by the mapping below (suggested: joint states → observation.state, commands → action, colour cameras → PNG images) inside this browser tab, checks the result, and offers it as one zip file. Nothing is uploaded.",
+            "下のマッピング（推奨：関節状態 → observation.state、指令 → action、カラーカメラ → PNG 画像）でこの記録をこのブラウザのタブ内で変換し、結果を検査して 1 つの zip ファイルとして保存できるようにします。何もアップロードしません。";
         FileSize => "Data file size (MB)", "データファイルの大きさ（MB）";
         ChunkSize => "Files per chunk", "チャンクあたりのファイル数";
         Start => "Convert", "変換";
@@ -18,6 +18,12 @@ catalogue! {
         Download => "Save the dataset (.zip)", "データセットを保存（.zip）";
         Again => "Convert again", "もう一度変換";
         NothingOpen => "Nothing is open to convert.", "変換するものが開かれていません。";
+        Mapping => "Mapping (TOML)", "マッピング（TOML）";
+        MappingHelp => "Which stream becomes which feature, the frame rate, how streams are resampled and where episodes begin (docs/mapping.md). The suggestion is shown; edit it here, save it for the CLI (episcope convert --map), and convert with it.",
+            "どのストリームをどの特徴量にするか、フレームレート、リサンプリングの方法、エピソードの区切りを指定します（docs/mapping.md）。推奨マッピングを表示しています。ここで編集し、CLI 用に保存（episcope convert --map）して、そのまま変換に使えます。";
+        MappingLoading => "Suggesting a mapping…", "マッピングを推定中…";
+        MappingSave => "Save the mapping (.toml)", "マッピングを保存（.toml）";
+        MappingReset => "Back to the suggestion", "推奨に戻す";
         MemoryNote => "While converting, the output is held in this tab's memory about twice over (files and zip); afterwards only the archive, until you leave this page.",
             "変換中は出力がこのタブのメモリにおよそ 2 倍（ファイルと zip）保持されます。変換後はこのページを離れるまで zip ファイルだけが保持されます。";
     }

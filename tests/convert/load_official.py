@@ -10,7 +10,9 @@ to `lerobot.datasets` if that is what is installed), offline, and prints to stdo
   {"ok": true, "codebase_version", "fps", "num_episodes", "num_frames",
    "episode_lengths": [rows of episode 0, 1, ...]   (counted in the loaded data, by episode_index, ascending),
    "features": [sorted keys of ds.features],
-   "first": {feature: [floats]}, "last": {feature: [floats]}}
+   "first": {feature: [floats]}, "last": {feature: [floats]},
+   "image_frames": {image feature: [sha256 of every item's pixels, uint8 HWC]},
+   "image_first_pixel": {image feature: item 0's pixel (0, 0)}, "image_shape": {image feature: [C, H, W]}}
 
 `first`/`last` are items 0 and len-1 of the dataset (`ds[i]`, so video frames are decoded too), for every feature
 whose dtype is not image/video, flattened to a list of floats (bools as 0.0/1.0, a [3, 4] feature as 12 values;
@@ -35,6 +37,7 @@ os.environ["HF_HOME"] = _HF_HOME  # fresh datasets cache each run: no stale Arro
 os.environ.pop("HF_DATASETS_CACHE", None)
 os.environ.pop("HF_LEROBOT_HOME", None)
 
+import hashlib
 import importlib
 import inspect
 import json
@@ -124,6 +127,21 @@ def load(root):
         item = ds[i]
         return {k: to_floats(item[k]) for k in plain if k in item}
 
+    # Image features (not videos): every item's pixels as the loader returns them (a float CHW
+    # tensor in [0, 1]), back to uint8 HWC, hashed; and item 0's first pixel.
+    images = [k for k, f in features.items() if f.get("dtype") == "image"]
+    image_frames = {k: [] for k in images}
+    image_first_pixel = {}
+    image_shape = {}
+    for i in range(n if images else 0):
+        item = ds[i]
+        for k in images:
+            hwc = (item[k] * 255).round().clamp(0, 255).to(dtype=__import__("torch").uint8).permute(1, 2, 0).contiguous()
+            image_frames[k].append(hashlib.sha256(hwc.numpy().tobytes()).hexdigest())
+            if i == 0:
+                image_first_pixel[k] = hwc[0, 0].tolist()
+                image_shape[k] = list(item[k].shape)
+
     return {
         "codebase_version": ds.meta.info.get("codebase_version"),
         "fps": ds.fps,
@@ -133,6 +151,9 @@ def load(root):
         "features": sorted(features),
         "first": pick(0),
         "last": pick(n - 1),
+        "image_frames": image_frames,
+        "image_first_pixel": image_first_pixel,
+        "image_shape": image_shape,
         "ok": True,
     }
 

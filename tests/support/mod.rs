@@ -389,12 +389,15 @@ impl Browser {
     }
 
     /// Waits up to 20 s for a finished download named `name` and returns its bytes.
+    /// The bytes of the download `name`, once it is there; the file is then removed, so a later
+    /// download of the same name is saved under that name again.
     pub async fn downloaded(&self, name: &str) -> Vec<u8> {
         let path = self.downloads.0.join(name);
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
             if let Ok(bytes) = std::fs::read(&path) {
                 if !bytes.is_empty() {
+                    let _ = std::fs::remove_file(&path);
                     return bytes;
                 }
             }

@@ -294,3 +294,64 @@ fn v21_to_v30_equals_lerobots_official_converter() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Cameras become LeRobot `image` features (PNG in the data files) by the suggested mapping, and
+/// the official loader reads them: the HDF5 camera's pixels equal what h5py read from the file
+/// (expected.json, written by tests/recordings/make_hdf5.py), and a 10 Hz camera on a 100 fps grid
+/// shows each image on the frames nearest to it in time.
+#[test]
+fn cameras_convert_to_image_features_the_official_loader_reads_pixel_for_pixel() {
+    let dir = temp_dir("cameras");
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("hdf5/expected.json")).unwrap()).unwrap();
+    let expected = &expected["episode_0.hdf5"];
+
+    let out = episcope(&["convert".as_ref(), fixture("hdf5/episode_0.hdf5").as_os_str(), "--suggest-map".as_ref()]);
+    let mapping = text(&out.stdout);
+    assert!(mapping.contains("[[camera]]\nname = \"observation.images.cam_high\""), "{mapping}");
+    let dataset = dir.join("aloha");
+    let out = convert(&fixture("hdf5/episode_0.hdf5"), &dataset, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).contains("Check of the output: 0 errors, 0 warnings, 0 info"), "{}", text(&out.stdout));
+    let info: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dataset.join("meta/info.json")).unwrap()).unwrap();
+    let camera = &info["features"]["observation.images.cam_high"];
+    assert_eq!(camera["dtype"], "image");
+    assert_eq!(camera["shape"], serde_json::json!([24, 32, 3]));
+    let stats: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dataset.join("meta/stats.json")).unwrap()).unwrap();
+    let mean = &stats["observation.images.cam_high"]["mean"];
+    assert_eq!(mean.as_array().map(Vec::len), Some(3), "per channel: {mean}");
+    assert!(mean[0].as_array().and_then(|a| a[0].as_array()).is_some(), "shape (3, 1, 1): {mean}");
+    let loaded = load_official(&dataset);
+    assert_eq!(loaded["image_shape"]["observation.images.cam_high"], serde_json::json!([3, 24, 32]));
+    assert_eq!(loaded["image_first_pixel"]["observation.images.cam_high"], expected["image_frame_0_first_pixel"]);
+    let frames = loaded["image_frames"]["observation.images.cam_high"].as_array().unwrap();
+    assert_eq!(frames.len(), 50);
+    assert_eq!(frames[7], expected["image_frame_7_sha256"], "frame 7's pixels as h5py read them");
+
+    // /camera/image_raw: 10 messages at 5 ms + 100 ms·j; frames every 10 ms take the nearest.
+    let dataset = dir.join("joint_image");
+    let out = convert(&fixture("rosbag2/joint_image"), &dataset, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).contains("Check of the output: 0 errors, 0 warnings, 0 info"), "{}", text(&out.stdout));
+    let loaded = load_official(&dataset);
+    let frames: Vec<&str> = loaded["image_frames"]["observation.images.camera"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let mut runs: Vec<usize> = Vec::new();
+    for (k, frame) in frames.iter().enumerate() {
+        if k > 0 && frames[k - 1] == *frame {
+            *runs.last_mut().unwrap() += 1;
+        } else {
+            runs.push(1);
+        }
+    }
+    assert_eq!(runs, [6, 10, 10, 10, 10, 10, 10, 10, 10, 14], "frames per camera message");
+    let distinct: std::collections::BTreeSet<&str> = frames.iter().copied().collect();
+    assert_eq!(distinct.len(), 10, "ten different images");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -131,6 +131,10 @@ pub struct CameraMapping {
     /// `observation.images.front`, …
     pub name: String,
     pub stream: String,
+    /// A frame whose nearest camera frame (by log time) is further than this is flagged
+    /// (default: one frame period).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerance_secs: Option<f64>,
 }
 
 /// The task of one dataset episode.
@@ -181,6 +185,14 @@ impl Mapping {
         for camera in &self.cameras {
             if !names.insert(camera.name.as_str()) {
                 return Err(format!("camera {} has the name of another feature", camera.name));
+            }
+            if camera.stream.is_empty() {
+                return Err(format!("camera {}: stream is empty", camera.name));
+            }
+            if let Some(t) = camera.tolerance_secs {
+                if !(t.is_finite() && t >= 0.0) {
+                    return Err(format!("camera {}: tolerance_secs must be a number ≥ 0", camera.name));
+                }
             }
         }
         match self.episodes.split {

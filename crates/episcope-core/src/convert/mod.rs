@@ -3,17 +3,22 @@
 //! written by [`crate::writer::v3::DatasetWriter`]. The output's proof is the checker, run on it
 //! by the caller. [`lerobot`] converts LeRobot datasets of any version to v3.0 on the same writer.
 
+pub mod images;
 pub mod lerobot;
 pub mod mapping;
 pub mod resample;
 pub mod suggest;
 
+use crate::recording::image::open_image_stream;
 use crate::recording::open::strip_demo;
 use crate::recording::read::{read_episode_streams, EpisodeStream};
 use crate::recording::{NumericField, Recording, RecordingError};
 use crate::tree::DatasetTree;
-use crate::writer::v3::{write_dataset_card, DatasetSettings, DatasetWriter, FeatureSpec, WriteSummary};
+use crate::writer::v3::{
+    write_dataset_card, DatasetSettings, DatasetWriter, EpisodeImages, FeatureSpec, ImageFeatureSpec, WriteSummary,
+};
 use crate::writer::{DatasetSink, WriteError};
+use images::{camera_episode, nearest_frames};
 
 pub use lerobot::{relayout_dataset, LayoutOptions, RelayoutSummary};
 pub use mapping::{Clock, FeatureMapping, Mapping, MappingError, OnFlagged, Split};
@@ -28,6 +33,8 @@ pub const MAX_EPISODE_FRAMES: usize = 1 << 22;
 pub enum ConvertError {
     #[error(transparent)]
     Recording(#[from] RecordingError),
+    #[error(transparent)]
+    Mapping(#[from] MappingError),
     #[error(transparent)]
     Write(#[from] WriteError),
     #[error("{reason} (stream {stream} in {file})")]
@@ -46,11 +53,6 @@ pub enum ConvertError {
         tolerance_secs: f64,
         file: String,
     },
-    #[error(
-        "cameras are not converted yet (video encoding is still to come): remove the [[camera]] entries {names} to \
-         convert the numeric features"
-    )]
-    CamerasNotSupported { names: String },
     #[error("nothing to write: no episode of the recording has frames covered by every feature")]
     Empty,
     #[error("cannot convert the dataset ({reason}): {path}")]
@@ -129,10 +131,6 @@ pub async fn convert_recording_laid_out(
         stream: String::new(),
         file: "the mapping".into(),
     })?;
-    if !mapping.cameras.is_empty() {
-        let names: Vec<&str> = mapping.cameras.iter().map(|c| c.name.as_str()).collect();
-        return Err(ConvertError::CamerasNotSupported { names: names.join(", ") });
-    }
     let mut writer: Option<DatasetWriter> = None;
     let mut episodes = Vec::new();
     let mut flagged_out = Vec::new();
@@ -146,6 +144,7 @@ pub async fn convert_recording_laid_out(
         // where its index allows.
         let mut topics: Vec<&str> = mapping.features.iter().map(|f| f.stream.as_str()).collect();
         topics.extend(mapping.episodes.marker_topic.as_deref());
+        topics.extend(mapping.cameras.iter().map(|c| c.stream.as_str()));
         let streams = read_episode_streams(tree, episode, Some(&topics)).await?;
         let file = episode.name.clone();
         let sources = mapping
@@ -153,6 +152,26 @@ pub async fn convert_recording_laid_out(
             .iter()
             .map(|feature| feature_source(&streams, feature, &file, &episode.streams))
             .collect::<Result<Vec<_>, _>>()?;
+        // Each camera's frames (read once per recording episode) and their times.
+        let mut cameras = Vec::with_capacity(mapping.cameras.len());
+        for camera in &mapping.cameras {
+            let err =
+                |reason: String| ConvertError::Stream { reason, stream: camera.stream.clone(), file: file.clone() };
+            let stream = find_stream(&streams, &camera.stream).ok_or_else(|| {
+                let names: Vec<String> = episode.streams.iter().map(|s| strip_demo(&s.name)).collect();
+                err(format!("camera {}: no such stream; the episode has {}", camera.name, names.join(", ")))
+            })?;
+            let frames = open_image_stream(tree, episode, &stream.info.name).await?;
+            if frames.len() != stream.times_ns.len() {
+                return Err(err(format!(
+                    "camera {}: {} frames but {} times",
+                    camera.name,
+                    frames.len(),
+                    stream.times_ns.len()
+                )));
+            }
+            cameras.push((frames, stream.times_ns.as_slice()));
+        }
         let segments = match segments(mapping, &streams, &sources, &file)? {
             Ok(segments) => segments,
             Err(why) => {
@@ -201,6 +220,38 @@ pub async fn convert_recording_laid_out(
                 }
                 values.push(resampled.values);
             }
+            let mut images = Vec::with_capacity(cameras.len());
+            for (camera, (frames, times_ns)) in mapping.cameras.iter().zip(&cameras) {
+                let tolerance_secs = camera.tolerance_secs.unwrap_or(1.0 / f64::from(mapping.fps));
+                let (indices, flagged) = nearest_frames(times_ns, &grid, (tolerance_secs * 1e9).round() as u64);
+                if let Some(&(frame, distance_ns)) = flagged.first() {
+                    match mapping.episodes.flagged {
+                        OnFlagged::Error => {
+                            return Err(ConvertError::Flagged {
+                                episode: index,
+                                frame,
+                                time_secs: frame as f64 / f64::from(mapping.fps),
+                                feature: camera.name.clone(),
+                                distance: describe_distance(distance_ns),
+                                tolerance_secs,
+                                file: file.clone(),
+                            })
+                        }
+                        OnFlagged::Keep => flagged_out.push(FlaggedFeature {
+                            episode: index,
+                            feature: camera.name.clone(),
+                            frames: flagged.len(),
+                            worst_distance_ns: flagged.iter().map(|f| f.1).max().unwrap_or(0),
+                        }),
+                    }
+                }
+                let encoded = camera_episode(frames, &indices).map_err(|reason| ConvertError::Stream {
+                    reason: format!("camera {}: {reason}", camera.name),
+                    stream: camera.stream.clone(),
+                    file: file.clone(),
+                })?;
+                images.push(encoded);
+            }
             if writer.is_none() {
                 let features = mapping
                     .features
@@ -218,7 +269,17 @@ pub async fn convert_recording_laid_out(
                     data_files_size_in_mb: layout.data_files_size_in_mb,
                     ..DatasetSettings::default()
                 };
-                writer = Some(DatasetWriter::new(settings, features)?);
+                let image_features = mapping
+                    .cameras
+                    .iter()
+                    .zip(&images)
+                    .map(|(camera, frames)| ImageFeatureSpec {
+                        name: camera.name.clone(),
+                        height: frames.height,
+                        width: frames.width,
+                    })
+                    .collect();
+                writer = Some(DatasetWriter::with_images(settings, features, image_features)?);
             }
             let Some(w) = writer.as_mut() else { continue };
             for ((spec, source), feature) in w.features().iter().zip(&sources).zip(&mapping.features) {
@@ -236,8 +297,22 @@ pub async fn convert_recording_laid_out(
                     });
                 }
             }
+            for (spec, frames) in w.image_features().iter().zip(&images) {
+                if (spec.width, spec.height) != (frames.width, frames.height) {
+                    return Err(ConvertError::Stream {
+                        reason: format!(
+                            "camera {} is {}×{} here but {}×{} in the first episode",
+                            spec.name, frames.width, frames.height, spec.width, spec.height
+                        ),
+                        stream: String::new(),
+                        file: file.clone(),
+                    });
+                }
+            }
             let task = mapping.task_of(index).to_string();
-            w.write_episode(sink, &values, grid.len(), &task)?;
+            let images =
+                images.into_iter().map(|c| EpisodeImages { png_frames: c.png_frames, stats: c.stats }).collect();
+            w.write_episode_with_images(sink, &values, images, grid.len(), &task)?;
             episodes.push(ConvertedEpisode {
                 index,
                 source: file.clone(),

@@ -2,9 +2,11 @@
 //! `observation.state`, leader/command topics `action`, HDF5 layouts their LeRobot names; the
 //! frame rate is the state stream's.
 
-use super::mapping::{Episodes, FeatureMapping, Mapping, MAX_FPS};
+use super::images::unsupported_frame;
+use super::mapping::{CameraMapping, Episodes, FeatureMapping, Mapping, MAX_FPS};
 use super::resample::Resample;
 use super::{dimension_names, ConvertError};
+use crate::recording::image::open_image_stream;
 use crate::recording::open::strip_demo;
 use crate::recording::read::{read_episode, EpisodeStream};
 use crate::recording::{NumericField, Recording, RecordingError, StreamKind};
@@ -20,11 +22,74 @@ pub struct Suggestion {
     pub notes: Vec<String>,
 }
 
-/// Suggests a mapping for `recording` from its first episode's streams.
+/// Suggests a mapping for `recording` from its first episode's streams. Each camera's first frame
+/// is looked at: one that cannot become an RGB image yet (JPEG, depth) is left out, with a note.
 pub async fn suggest_mapping(tree: &DatasetTree, recording: &Recording) -> Result<Suggestion, ConvertError> {
     let episode = recording.episodes.first().ok_or(ConvertError::Recording(RecordingError::NoRecording))?;
     let streams = read_episode(tree, episode).await?;
-    Ok(suggest_from_streams(&streams))
+    let mut suggestion = suggest_from_streams(&streams);
+    let mut kept = Vec::new();
+    for camera in std::mem::take(&mut suggestion.mapping.cameras) {
+        let stream = super::find_stream(&streams, &camera.stream).map(|s| s.info.name.clone());
+        let why = match stream {
+            Some(name) => match open_image_stream(tree, episode, &name).await {
+                Ok(frames) if frames.is_empty() => Some("it has no frames".to_string()),
+                Ok(frames) => unsupported_frame(&frames, 0),
+                Err(e) => Some(e.to_string()),
+            },
+            None => Some("it is not in the first episode".to_string()),
+        };
+        match why {
+            Some(why) => suggestion.notes.push(format!("camera {} is left out: {why}", camera.stream)),
+            None => kept.push(camera),
+        }
+    }
+    if !kept.is_empty() {
+        suggestion.notes.push(format!(
+            "cameras are written as PNG images in the data files (LeRobot's image dtype; mp4 video encoding is \
+             still to come): {}",
+            kept.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    suggestion.mapping.cameras = kept;
+    Ok(suggestion)
+}
+
+/// `observation.images.<name>` for a camera stream: its topic or dataset path without the
+/// generic words (`image_raw`, `compressed`, `images`, …), joined by `_`.
+pub fn camera_feature_name(key: &str) -> String {
+    const GENERIC: [&str; 10] = [
+        "image_raw",
+        "image",
+        "compressed",
+        "image_rect_color",
+        "image_color",
+        "images",
+        "obs",
+        "observations",
+        "data",
+        "color",
+    ];
+    let parts: Vec<String> = key
+        .split('/')
+        .filter(|p| !p.is_empty() && !GENERIC.contains(p) && !p.starts_with("demo_"))
+        .map(|p| p.strip_suffix("_image").unwrap_or(p).replace(|c: char| !c.is_ascii_alphanumeric() && c != '_', "_"))
+        .collect();
+    let name = if parts.is_empty() { "camera".to_string() } else { parts.join("_") };
+    format!("observation.images.{name}")
+}
+
+#[cfg(test)]
+mod camera_name_tests {
+    use super::camera_feature_name;
+
+    #[test]
+    fn camera_names_drop_the_generic_words() {
+        assert_eq!(camera_feature_name("/camera/front/image_raw"), "observation.images.camera_front");
+        assert_eq!(camera_feature_name("/observations/images/cam_high"), "observation.images.cam_high");
+        assert_eq!(camera_feature_name("data/demo_0/obs/agentview_image"), "observation.images.agentview");
+        assert_eq!(camera_feature_name("/image_raw"), "observation.images.camera");
+    }
 }
 
 /// The suggestion for one episode's streams (pure: tested on its own).
@@ -33,11 +98,13 @@ pub fn suggest_from_streams(streams: &[EpisodeStream]) -> Suggestion {
     let mut state: Option<(String, &EpisodeStream, &NumericField)> = None;
     let mut action: Option<(String, &EpisodeStream, &NumericField)> = None;
     let mut others: Vec<(String, &EpisodeStream, &NumericField)> = Vec::new();
+    let mut cameras: Vec<(String, Option<f64>)> = Vec::new();
     for stream in streams {
         let key = strip_demo(&stream.info.name);
         match stream.info.kind {
             StreamKind::Image | StreamKind::CompressedImage => {
-                notes.push(format!("camera {key} is not converted yet (video encoding is still to come)"));
+                let period_secs = median_period_secs(&stream.times_ns);
+                cameras.push((key, period_secs));
                 continue;
             }
             StreamKind::Numeric => {}
@@ -97,6 +164,32 @@ pub fn suggest_from_streams(streams: &[EpisodeStream]) -> Suggestion {
     if features.is_empty() {
         notes.push("no numeric stream to map: add [[feature]] entries by hand".into());
     }
+    let mut camera_names = std::collections::BTreeSet::new();
+    let cameras = cameras
+        .into_iter()
+        .map(|(key, period_secs)| {
+            // Two cameras that shorten alike keep their whole topic (`/camera/image_raw` and
+            // `/camera/compressed`: `camera` and `camera_compressed`).
+            let whole: String = key
+                .split('/')
+                .filter(|p| !p.is_empty())
+                .collect::<Vec<_>>()
+                .join("_")
+                .replace(|c: char| !c.is_ascii_alphanumeric() && c != '_', "_");
+            let mut name = camera_feature_name(&key);
+            let mut n = 2;
+            if camera_names.contains(&name) {
+                name = format!("observation.images.{whole}");
+            }
+            while !camera_names.insert(name.clone()) {
+                name = format!("observation.images.{whole}_{n}");
+                n += 1;
+            }
+            let frame_secs = 1.0 / f64::from(fps);
+            let tolerance_secs = period_secs.map_or(frame_secs, |p| (1.5 * p).max(frame_secs));
+            CameraMapping { name, stream: key, tolerance_secs: Some((tolerance_secs * 1000.0 - 1e-6).ceil() / 1000.0) }
+        })
+        .collect();
     let mapping = Mapping {
         fps,
         robot_type: None,
@@ -104,7 +197,7 @@ pub fn suggest_from_streams(streams: &[EpisodeStream]) -> Suggestion {
         task: "unspecified task".into(),
         episodes: Episodes::default(),
         features,
-        cameras: Vec::new(),
+        cameras,
         episode_tasks: Vec::new(),
     };
     Suggestion { mapping, notes }

@@ -270,6 +270,18 @@ impl ImageStream {
         }
     }
 
+    /// The `encoding` of raw image message `index` (`rgb8`, `16UC1`, …); `None` for compressed
+    /// images and HDF5 stacks (8-bit by construction).
+    pub fn raw_encoding(&self, index: usize) -> Option<String> {
+        match self {
+            ImageStream::Messages { kind: StreamKind::Image, schema, messages, .. } => {
+                let decoded = decode_message(schema, &messages.get(index)?.data).ok()?;
+                text(&decoded, "encoding").ok().map(str::to_string)
+            }
+            _ => None,
+        }
+    }
+
     /// Frame `index` (in log-time order), decoded.
     pub fn frame(&self, index: usize) -> Result<Frame, ImageError> {
         let out_of_range = || ImageError::OutOfRange { index, frames: self.len() };

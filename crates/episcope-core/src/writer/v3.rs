@@ -67,6 +67,50 @@ impl FeatureSpec {
     }
 }
 
+/// One camera stored as LeRobot's `image` dtype: PNG bytes per frame in the data parquet
+/// (`struct<bytes: binary, path: string>`), shape `[height, width, 3]`, per-channel stats
+/// supplied with each episode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageFeatureSpec {
+    pub name: String,
+    pub height: u32,
+    pub width: u32,
+}
+
+/// The stats an image feature's episodes supply (LeRobot's, without quantiles).
+pub const IMAGE_STATS: [&str; 5] = ["min", "max", "mean", "std", "count"];
+
+impl ImageFeatureSpec {
+    fn fields() -> arrow_schema::Fields {
+        vec![Field::new("bytes", DataType::Binary, true), Field::new("path", DataType::Utf8, true)].into()
+    }
+
+    fn data_type() -> DataType {
+        DataType::Struct(Self::fields())
+    }
+
+    fn column(&self) -> ColumnSpec {
+        ColumnSpec {
+            name: self.name.clone(),
+            info: json!({
+                "dtype": "image",
+                "shape": [self.height, self.width, 3],
+                "names": ["height", "width", "channels"],
+            }),
+            field: Some(Field::new(&self.name, Self::data_type(), true)),
+            hf_feature: Some(json!({"_type": "Image"})),
+            stats: ColumnStats::Supplied { stats: IMAGE_STATS.iter().map(|s| s.to_string()).collect() },
+        }
+    }
+}
+
+/// One episode of an image feature: a PNG per frame, and the episode's per-channel stats.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EpisodeImages {
+    pub png_frames: Vec<Arc<Vec<u8>>>,
+    pub stats: FeatureStats,
+}
+
 /// Where a column's per-episode statistics come from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ColumnStats {
@@ -187,6 +231,8 @@ pub struct DatasetWriter {
     settings: DatasetSettings,
     /// The float32 features of [`DatasetWriter::new`] (empty for [`DatasetWriter::with_columns`]).
     features: Vec<FeatureSpec>,
+    /// The image features of [`DatasetWriter::with_images`], after the float32 ones.
+    images: Vec<ImageFeatureSpec>,
     columns: Vec<ColumnSpec>,
     data_schema: SchemaRef,
     episodes_schema: SchemaRef,
@@ -210,6 +256,20 @@ fn invalid<T>(reason: String) -> Result<T, WriteError> {
 impl DatasetWriter {
     /// A writer for float32 `features` (in `info.json` order; the five default columns follow them).
     pub fn new(settings: DatasetSettings, features: Vec<FeatureSpec>) -> Result<Self, WriteError> {
+        Self::with_images(settings, features, Vec::new())
+    }
+
+    /// A writer for float32 `features` and then `images` (camera frames as PNG).
+    pub fn with_images(
+        settings: DatasetSettings,
+        features: Vec<FeatureSpec>,
+        images: Vec<ImageFeatureSpec>,
+    ) -> Result<Self, WriteError> {
+        for image in &images {
+            if image.width == 0 || image.height == 0 {
+                return invalid(format!("image feature {} is {}×{}", image.name, image.width, image.height));
+            }
+        }
         for feature in &features {
             if feature.names.is_empty() || feature.width() > MAX_FEATURE_WIDTH {
                 return invalid(format!(
@@ -219,9 +279,11 @@ impl DatasetWriter {
                 ));
             }
         }
-        let columns = features.iter().map(FeatureSpec::column).collect();
+        let columns =
+            features.iter().map(FeatureSpec::column).chain(images.iter().map(ImageFeatureSpec::column)).collect();
         let mut writer = Self::with_columns(settings, columns)?;
         writer.features = features;
+        writer.images = images;
         Ok(writer)
     }
 
@@ -273,6 +335,7 @@ impl DatasetWriter {
         Ok(Self {
             settings,
             features: Vec::new(),
+            images: Vec::new(),
             columns,
             data_schema,
             episodes_schema,
@@ -306,6 +369,29 @@ impl DatasetWriter {
         frames: usize,
         task: &str,
     ) -> Result<(), WriteError> {
+        self.write_episode_with_images(sink, values, Vec::new(), frames, task)
+    }
+
+    /// The image features of [`DatasetWriter::with_images`].
+    pub fn image_features(&self) -> &[ImageFeatureSpec] {
+        &self.images
+    }
+
+    /// [`DatasetWriter::write_episode`] with the frames of each image feature (in order).
+    pub fn write_episode_with_images(
+        &mut self,
+        sink: &mut dyn DatasetSink,
+        values: &[Vec<f64>],
+        images: Vec<EpisodeImages>,
+        frames: usize,
+        task: &str,
+    ) -> Result<(), WriteError> {
+        if images.len() != self.images.len() || images.iter().any(|i| i.png_frames.len() != frames) {
+            return Err(WriteError::Arrow {
+                reason: format!("episode {}: image frames do not match the image features", self.episodes_written),
+                path: self.data.current_path(),
+            });
+        }
         if values.len() != self.features.len()
             || values.iter().zip(&self.features).any(|(v, f)| v.len() != frames * f.width())
         {
@@ -334,8 +420,18 @@ impl DatasetWriter {
             };
             arrays.push(array);
         }
+        let mut supplied = Vec::with_capacity(images.len());
+        for image in images {
+            let bytes: ArrayRef =
+                Arc::new(arrow_array::BinaryArray::from_iter_values(image.png_frames.iter().map(|b| b.as_slice())));
+            let paths: ArrayRef = Arc::new(arrow_array::StringArray::new_null(frames));
+            let array = arrow_array::StructArray::try_new(ImageFeatureSpec::fields(), vec![bytes, paths], None)
+                .map_err(|e| WriteError::Arrow { reason: e.to_string(), path: self.data.current_path() })?;
+            arrays.push(Arc::new(array));
+            supplied.push(image.stats);
+        }
         let feature_schema = Arc::new(Schema::new(
-            self.data_schema.fields().iter().take(self.features.len()).cloned().collect::<Vec<_>>(),
+            self.data_schema.fields().iter().take(self.features.len() + self.images.len()).cloned().collect::<Vec<_>>(),
         ));
         let batch = if arrays.is_empty() {
             RecordBatch::try_new_with_options(
@@ -351,7 +447,7 @@ impl DatasetWriter {
         let episode = EpisodeColumns {
             batches: vec![batch],
             computed: stored.iter().map(|v| v.iter().map(|&x| f64::from(x)).collect()).collect(),
-            supplied: Vec::new(),
+            supplied,
             timestamps: (0..frames).map(|k| (k as f64 / fps) as f32).collect(),
             tasks: vec![task.to_string()],
             frame_tasks: vec![0; frames],
