@@ -59,8 +59,12 @@ async fn downloaded_ending(browser: &Browser, suffix: &str) -> (PathBuf, Vec<u8>
         for entry in std::fs::read_dir(&browser.downloads.0).unwrap().flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
             if name.ends_with(suffix) {
+                // `downloaded` removes the file (the next download may take its name): keep a copy
+                // outside the downloads folder for the caller to open.
                 let bytes = browser.downloaded(&name).await;
-                return (entry.path(), bytes);
+                let kept = std::env::temp_dir().join(format!("episcope-kept-{}-{name}", std::process::id()));
+                std::fs::write(&kept, &bytes).unwrap();
+                return (kept, bytes);
             }
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -188,6 +192,7 @@ async fn statistics_with_progress_and_cancel_then_the_report_and_its_offline_exp
     browser.screenshot("report-offline").await;
     let after: Vec<_> = server.recorded().into_iter().skip(before).filter(|r| !r.is_browser_service()).collect();
     assert!(after.is_empty(), "the offline report made requests: {after:?}");
+    let _ = std::fs::remove_file(&html_path);
     browser.close().await;
 }
 

@@ -10,7 +10,7 @@ use anyhow::{bail, Context};
 
 use clap::Args;
 use episcope_core::check::Report;
-use episcope_core::convert::{suggest_mapping, ConvertProgress, LayoutOptions, Mapping};
+use episcope_core::convert::{suggest_mapping_with, ConvertProgress, LayoutOptions, Mapping};
 use episcope_core::local::{
     convert_to_folder, input_bytes, open_path, Converted, FolderConversion, LocalError, LocalInput,
 };
@@ -57,7 +57,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<Option<Outcome>> {
             return Err(LocalError::MappingForDataset { path: args.input.display().to_string() }.into());
         };
         let recording = pollster::block_on(open_recording(tree))?;
-        let suggestion = pollster::block_on(suggest_mapping(tree, &recording))?;
+        let suggestion = pollster::block_on(suggest_mapping_with(tree, &recording, true))?;
         for note in &suggestion.notes {
             eprintln!("note: {note}");
         }

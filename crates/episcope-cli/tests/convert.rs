@@ -309,8 +309,27 @@ fn cameras_convert_to_image_features_the_official_loader_reads_pixel_for_pixel()
     let out = episcope(&["convert".as_ref(), fixture("hdf5/episode_0.hdf5").as_os_str(), "--suggest-map".as_ref()]);
     let mapping = text(&out.stdout);
     assert!(mapping.contains("[[camera]]\nname = \"observation.images.cam_high\""), "{mapping}");
+    assert!(mapping.contains("dtype = \"video\""), "the CLI suggests video: {mapping}");
+
+    // The suggestion as it is: an H.264 video the official loader decodes at every frame's time.
+    let video = dir.join("aloha_video");
+    let out = convert(&fixture("hdf5/episode_0.hdf5"), &video, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).contains("Check of the output: 0 errors, 0 warnings, 0 info"), "{}", text(&out.stdout));
+    let info: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(video.join("meta/info.json")).unwrap()).unwrap();
+    assert_eq!(info["features"]["observation.images.cam_high"]["dtype"], "video");
+    assert_eq!(info["features"]["observation.images.cam_high"]["info"]["video.codec"], "h264");
+    assert!(video.join("videos/observation.images.cam_high/chunk-000/file-000.mp4").is_file());
+    let loaded = load_official(&video);
+    assert_eq!(loaded["num_frames"], 50, "{loaded}");
+    assert_eq!(loaded["episode_lengths"], serde_json::json!([50]), "{loaded}");
+
+    // dtype = "image": PNG, lossless.
+    let mapping_path = dir.join("image.mapping.toml");
+    std::fs::write(&mapping_path, mapping.replace("dtype = \"video\"", "dtype = \"image\"")).unwrap();
     let dataset = dir.join("aloha");
-    let out = convert(&fixture("hdf5/episode_0.hdf5"), &dataset, &[]);
+    let out = convert(&fixture("hdf5/episode_0.hdf5"), &dataset, &["--map", mapping_path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
     assert!(text(&out.stdout).contains("Check of the output: 0 errors, 0 warnings, 0 info"), "{}", text(&out.stdout));
     let info: serde_json::Value =
@@ -332,7 +351,9 @@ fn cameras_convert_to_image_features_the_official_loader_reads_pixel_for_pixel()
 
     // /camera/image_raw: 10 messages at 5 ms + 100 ms·j; frames every 10 ms take the nearest.
     let dataset = dir.join("joint_image");
-    let out = convert(&fixture("rosbag2/joint_image"), &dataset, &[]);
+    let out = episcope(&["convert".as_ref(), fixture("rosbag2/joint_image").as_os_str(), "--suggest-map".as_ref()]);
+    std::fs::write(&mapping_path, text(&out.stdout).replace("dtype = \"video\"", "dtype = \"image\"")).unwrap();
+    let out = convert(&fixture("rosbag2/joint_image"), &dataset, &["--map", mapping_path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
     assert!(text(&out.stdout).contains("Check of the output: 0 errors, 0 warnings, 0 info"), "{}", text(&out.stdout));
     let loaded = load_official(&dataset);

@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use crate::check::{check_dataset, CheckOptions, Report};
 use crate::convert::{
-    convert_recording_laid_out, relayout_dataset, suggest_mapping, ConvertError, ConvertProgress, ConvertSummary,
-    LayoutOptions, Mapping, RelayoutSummary,
+    convert_recording_with_video, relayout_dataset, suggest_mapping_with, ConvertError, ConvertProgress,
+    ConvertSummary, LayoutOptions, Mapping, RelayoutSummary,
 };
 use crate::lerobot::{open_dataset, OpenError};
 use crate::recording::{open_recording, recording_files, RecordingError};
@@ -190,14 +190,24 @@ pub async fn convert_to_folder(
             let (mapping, suggested, notes) = match mapping {
                 Some(mapping) => (mapping, false, Vec::new()),
                 None => {
-                    let suggestion = suggest_mapping(tree, &recording).await?;
+                    let suggestion = suggest_mapping_with(tree, &recording, true).await?;
                     (suggestion.mapping, true, suggestion.notes)
                 }
             };
             let staging = staging_folder(out)?;
             let mut sink = DirSink { root: staging.clone() };
-            let written =
-                convert_recording_laid_out(tree, &recording, &mapping, layout, &mut sink, progress, cancelled).await;
+            let encoders = crate::writer::h264::OpenH264Encoders::default();
+            let written = convert_recording_with_video(
+                tree,
+                &recording,
+                &mapping,
+                layout,
+                Some(&encoders),
+                &mut sink,
+                progress,
+                cancelled,
+            )
+            .await;
             let summary = written.inspect_err(|_| remove_quietly(&staging))?;
             (Converted::Recording { mapping, suggested, notes, summary }, staging)
         }

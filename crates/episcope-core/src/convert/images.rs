@@ -134,7 +134,11 @@ struct ChannelStats {
 
 impl ChannelStats {
     fn add(&mut self, rgb: &Rgb) {
-        let (w, h) = (rgb.width as usize, rgb.height as usize);
+        self.add_pixels(rgb.width, rgb.height, &rgb.pixels);
+    }
+
+    fn add_pixels(&mut self, width: u32, height: u32, pixels: &[u8]) {
+        let (w, h) = (width as usize, height as usize);
         // `auto_downsample_height_width`: a frame whose larger side is ≥ 300 px keeps every
         // `larger / 150`-th row and column.
         let step = if w.max(h) < 300 { 1 } else { (w.max(h) / 150).max(1) };
@@ -143,7 +147,7 @@ impl ChannelStats {
         }
         for y in (0..h).step_by(step) {
             for x in (0..w).step_by(step) {
-                let p = &rgb.pixels[(y * w + x) * 3..(y * w + x) * 3 + 3];
+                let p = &pixels[(y * w + x) * 3..(y * w + x) * 3 + 3];
                 for (c, &value) in p.iter().enumerate() {
                     self.min[c] = self.min[c].min(value);
                     self.max[c] = self.max[c].max(value);
@@ -235,6 +239,72 @@ pub fn camera_episode(stream: &ImageStream, indices: &[usize]) -> Result<CameraE
     }
     let (width, height) = size.ok_or("the episode has no frames")?;
     Ok(CameraEpisode { width, height, png_frames, stats: stats.finish(sampled.len()) })
+}
+
+/// A camera's frames of one dataset episode as RGB pixels, for a video encoder: frame `k` is
+/// camera frame `indices[k]`, each distinct source frame decoded once (consecutive repeats share
+/// it); the stats are accumulated over the frames LeRobot would sample, as [`camera_episode`]'s.
+pub struct RgbFrames<'a> {
+    stream: &'a ImageStream,
+    indices: &'a [usize],
+    sampled: std::collections::BTreeSet<usize>,
+    stats: ChannelStats,
+    size: (u32, u32),
+    last: Option<(usize, std::rc::Rc<Vec<u8>>)>,
+}
+
+impl<'a> RgbFrames<'a> {
+    /// The frames `indices` of `stream`; its first frame is decoded to learn the size.
+    pub fn new(stream: &'a ImageStream, indices: &'a [usize]) -> Result<Self, String> {
+        let &first = indices.first().ok_or("the episode has no frames")?;
+        if let Some(why) = unsupported_frame(stream, first) {
+            return Err(why);
+        }
+        let rgb = to_rgb(stream.frame(first).map_err(|e| e.to_string())?)?;
+        Ok(Self {
+            stream,
+            indices,
+            sampled: lerobot_sample_indices(indices.len()).into_iter().collect(),
+            stats: ChannelStats::default(),
+            size: (rgb.width, rgb.height),
+            last: Some((first, std::rc::Rc::new(rgb.pixels))),
+        })
+    }
+
+    /// Width and height.
+    pub fn size(&self) -> (u32, u32) {
+        self.size
+    }
+
+    /// Dataset frame `k`'s pixels (3 bytes each, row-major). Frames are asked for in order.
+    pub fn frame(&mut self, k: usize) -> Result<std::rc::Rc<Vec<u8>>, String> {
+        let &index = self.indices.get(k).ok_or_else(|| format!("frame {k} is beyond the episode"))?;
+        let pixels = match &self.last {
+            Some((previous, pixels)) if *previous == index => pixels.clone(),
+            _ => {
+                let rgb = to_rgb(self.stream.frame(index).map_err(|e| e.to_string())?)?;
+                let (w, h) = self.size;
+                if (rgb.width, rgb.height) != (w, h) {
+                    return Err(format!(
+                        "frame {index} is {}×{}, the camera's first frame {w}×{h}: a feature has one shape",
+                        rgb.width, rgb.height
+                    ));
+                }
+                let pixels = std::rc::Rc::new(rgb.pixels);
+                self.last = Some((index, pixels.clone()));
+                pixels
+            }
+        };
+        if self.sampled.contains(&k) {
+            self.stats.add_pixels(self.size.0, self.size.1, &pixels);
+        }
+        Ok(pixels)
+    }
+
+    /// The stats of the frames asked for so far (all of them, once the episode is encoded).
+    pub fn stats(&self) -> FeatureStats {
+        self.stats.finish(self.sampled.len())
+    }
 }
 
 #[cfg(test)]

@@ -131,10 +131,24 @@ pub struct CameraMapping {
     /// `observation.images.front`, …
     pub name: String,
     pub stream: String,
+    /// How the frames are stored: `video` (mp4, H.264) or `image` (PNG in the data files).
+    #[serde(default)]
+    pub dtype: CameraDtype,
     /// A frame whose nearest camera frame (by log time) is further than this is flagged
     /// (default: one frame period).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tolerance_secs: Option<f64>,
+}
+
+/// How a camera's frames are stored (LeRobot's feature dtype).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CameraDtype {
+    /// `videos/<key>/chunk-*/file-*.mp4`, H.264 (what LeRobot datasets usually hold).
+    #[default]
+    Video,
+    /// PNG bytes in the data parquet (lossless, larger).
+    Image,
 }
 
 /// The task of one dataset episode.

@@ -15,15 +15,17 @@ use crate::recording::read::{read_episode_streams, EpisodeStream};
 use crate::recording::{NumericField, Recording, RecordingError};
 use crate::tree::DatasetTree;
 use crate::writer::v3::{
-    write_dataset_card, DatasetSettings, DatasetWriter, EpisodeImages, FeatureSpec, ImageFeatureSpec, WriteSummary,
+    write_dataset_card, DatasetSettings, DatasetWriter, EpisodeImages, EpisodeVideo, FeatureSpec, ImageFeatureSpec,
+    VideoFeatureSpec, WriteSummary,
 };
+use crate::writer::video::{video_feature_info, VideoEncoders, VideoTrackWriter};
 use crate::writer::{DatasetSink, WriteError};
-use images::{camera_episode, nearest_frames};
+use images::{camera_episode, nearest_frames, RgbFrames};
 
 pub use lerobot::{relayout_dataset, LayoutOptions, RelayoutSummary};
-pub use mapping::{Clock, FeatureMapping, Mapping, MappingError, OnFlagged, Split};
+pub use mapping::{CameraDtype, Clock, FeatureMapping, Mapping, MappingError, OnFlagged, Split};
 pub use resample::{frame_grid, resample, FlaggedFrame, Resample, Resampled};
-pub use suggest::{suggest_mapping, Suggestion};
+pub use suggest::{suggest_mapping, suggest_mapping_with, Suggestion};
 
 /// No dataset episode may be longer than this (one episode's frames are held in memory).
 pub const MAX_EPISODE_FRAMES: usize = 1 << 22;
@@ -116,7 +118,8 @@ pub async fn convert_recording(
     convert_recording_laid_out(tree, recording, mapping, LayoutOptions::default(), sink, progress, cancelled).await
 }
 
-/// [`convert_recording`] with the output's chunk and file sizes chosen.
+/// [`convert_recording`] with the output's chunk and file sizes chosen (cameras with
+/// `dtype = "video"` are refused: there is no encoder; see [`convert_recording_with_video`]).
 pub async fn convert_recording_laid_out(
     tree: &DatasetTree,
     recording: &Recording,
@@ -126,11 +129,47 @@ pub async fn convert_recording_laid_out(
     progress: &mut dyn FnMut(ConvertProgress),
     cancelled: &dyn Fn() -> bool,
 ) -> Result<ConvertSummary, ConvertError> {
+    convert_recording_with_video(tree, recording, mapping, layout, None, sink, progress, cancelled).await
+}
+
+/// [`convert_recording_laid_out`] with the encoder that writes the `dtype = "video"` cameras.
+#[allow(clippy::too_many_arguments)]
+pub async fn convert_recording_with_video(
+    tree: &DatasetTree,
+    recording: &Recording,
+    mapping: &Mapping,
+    layout: LayoutOptions,
+    video: Option<&dyn VideoEncoders>,
+    sink: &mut dyn DatasetSink,
+    progress: &mut dyn FnMut(ConvertProgress),
+    cancelled: &dyn Fn() -> bool,
+) -> Result<ConvertSummary, ConvertError> {
     mapping.validate().map_err(|reason| ConvertError::Stream {
         reason,
         stream: String::new(),
         file: "the mapping".into(),
     })?;
+    let settings = DatasetSettings {
+        fps: mapping.fps,
+        robot_type: mapping.robot_type.clone(),
+        chunks_size: layout.chunks_size,
+        data_files_size_in_mb: layout.data_files_size_in_mb,
+        ..DatasetSettings::default()
+    };
+    if video.is_none() {
+        if let Some(camera) = mapping.cameras.iter().find(|c| c.dtype == CameraDtype::Video) {
+            return Err(ConvertError::Stream {
+                reason: format!(
+                    "camera {}: dtype = \"video\" but this converter has no video encoder; set dtype = \"image\"",
+                    camera.name
+                ),
+                stream: camera.stream.clone(),
+                file: "the mapping".into(),
+            });
+        }
+    }
+    // Per camera: its video track, opened at its first episode (`None` for image cameras).
+    let mut tracks: Vec<Option<VideoTrackWriter>> = mapping.cameras.iter().map(|_| None).collect();
     let mut writer: Option<DatasetWriter> = None;
     let mut episodes = Vec::new();
     let mut flagged_out = Vec::new();
@@ -221,7 +260,9 @@ pub async fn convert_recording_laid_out(
                 values.push(resampled.values);
             }
             let mut images = Vec::with_capacity(cameras.len());
-            for (camera, (frames, times_ns)) in mapping.cameras.iter().zip(&cameras) {
+            let mut videos = Vec::new();
+            let mut video_features = Vec::new();
+            for (position, (camera, (frames, times_ns))) in mapping.cameras.iter().zip(&cameras).enumerate() {
                 let tolerance_secs = camera.tolerance_secs.unwrap_or(1.0 / f64::from(mapping.fps));
                 let (indices, flagged) = nearest_frames(times_ns, &grid, (tolerance_secs * 1e9).round() as u64);
                 if let Some(&(frame, distance_ns)) = flagged.first() {
@@ -245,12 +286,42 @@ pub async fn convert_recording_laid_out(
                         }),
                     }
                 }
-                let encoded = camera_episode(frames, &indices).map_err(|reason| ConvertError::Stream {
+                let camera_err = |reason: String| ConvertError::Stream {
                     reason: format!("camera {}: {reason}", camera.name),
                     stream: camera.stream.clone(),
                     file: file.clone(),
-                })?;
-                images.push(encoded);
+                };
+                match (camera.dtype, video) {
+                    (CameraDtype::Video, Some(encoders)) => {
+                        let mut rgb = RgbFrames::new(frames, &indices).map_err(camera_err)?;
+                        let size = rgb.size();
+                        let track = match &mut tracks[position] {
+                            Some(track) => track,
+                            empty => empty.insert(VideoTrackWriter::new(
+                                encoders,
+                                &camera.name,
+                                size,
+                                mapping.fps,
+                                settings.video_files_size_in_mb,
+                                settings.chunks_size,
+                            )?),
+                        };
+                        if track.size() != size {
+                            let (w, h) = track.size();
+                            return Err(camera_err(format!(
+                                "{}×{} here but {w}×{h} in the first episode",
+                                size.0, size.1
+                            )));
+                        }
+                        let location = track.append_episode(sink, grid.len(), &mut |k| rgb.frame(k))?;
+                        videos.push(EpisodeVideo { location, stats: rgb.stats() });
+                        video_features.push(VideoFeatureSpec {
+                            name: camera.name.clone(),
+                            info: video_feature_info(size.0, size.1, mapping.fps, encoders.codec()),
+                        });
+                    }
+                    _ => images.push(camera_episode(frames, &indices).map_err(camera_err)?),
+                }
             }
             if writer.is_none() {
                 let features = mapping
@@ -262,16 +333,10 @@ pub async fn convert_recording_laid_out(
                         names: feature.names.clone().unwrap_or_else(|| dimension_names(source.field)),
                     })
                     .collect();
-                let settings = DatasetSettings {
-                    fps: mapping.fps,
-                    robot_type: mapping.robot_type.clone(),
-                    chunks_size: layout.chunks_size,
-                    data_files_size_in_mb: layout.data_files_size_in_mb,
-                    ..DatasetSettings::default()
-                };
                 let image_features = mapping
                     .cameras
                     .iter()
+                    .filter(|c| c.dtype == CameraDtype::Image)
                     .zip(&images)
                     .map(|(camera, frames)| ImageFeatureSpec {
                         name: camera.name.clone(),
@@ -279,7 +344,7 @@ pub async fn convert_recording_laid_out(
                         width: frames.width,
                     })
                     .collect();
-                writer = Some(DatasetWriter::with_images(settings, features, image_features)?);
+                writer = Some(DatasetWriter::with_media(settings.clone(), features, image_features, video_features)?);
             }
             let Some(w) = writer.as_mut() else { continue };
             for ((spec, source), feature) in w.features().iter().zip(&sources).zip(&mapping.features) {
@@ -312,7 +377,7 @@ pub async fn convert_recording_laid_out(
             let task = mapping.task_of(index).to_string();
             let images =
                 images.into_iter().map(|c| EpisodeImages { png_frames: c.png_frames, stats: c.stats }).collect();
-            w.write_episode_with_images(sink, &values, images, grid.len(), &task)?;
+            w.write_episode_with_media(sink, &values, images, videos, grid.len(), &task)?;
             episodes.push(ConvertedEpisode {
                 index,
                 source: file.clone(),
@@ -336,10 +401,14 @@ pub async fn convert_recording_laid_out(
     if let Some(license) = &mapping.license {
         card = Some(write_dataset_card(sink, license, mapping.robot_type.as_deref())?);
     }
-    let mut written = writer.finish(sink)?;
-    if let Some(card) = card {
-        written.files.insert(written.files.len() - 1, card);
+    let mut before_info = Vec::new();
+    for track in tracks.into_iter().flatten() {
+        before_info.extend(track.finish(sink)?);
     }
+    before_info.extend(card);
+    let mut written = writer.finish(sink)?;
+    let info = written.files.len() - 1;
+    written.files.splice(info..info, before_info);
     Ok(ConvertSummary { written, episodes, flagged: flagged_out, skipped })
 }
 

@@ -2,8 +2,8 @@
 //! `observation.state`, leader/command topics `action`, HDF5 layouts their LeRobot names; the
 //! frame rate is the state stream's.
 
-use super::images::unsupported_frame;
-use super::mapping::{CameraMapping, Episodes, FeatureMapping, Mapping, MAX_FPS};
+use super::images::RgbFrames;
+use super::mapping::{CameraDtype, CameraMapping, Episodes, FeatureMapping, Mapping, MAX_FPS};
 use super::resample::Resample;
 use super::{dimension_names, ConvertError};
 use crate::recording::image::open_image_stream;
@@ -22,33 +22,65 @@ pub struct Suggestion {
     pub notes: Vec<String>,
 }
 
-/// Suggests a mapping for `recording` from its first episode's streams. Each camera's first frame
-/// is looked at: one that cannot become an RGB image yet (JPEG, depth) is left out, with a note.
+/// Suggests a mapping for `recording` from its first episode's streams, cameras as images (the
+/// page, which has no video encoder in the converter yet); see [`suggest_mapping_with`].
 pub async fn suggest_mapping(tree: &DatasetTree, recording: &Recording) -> Result<Suggestion, ConvertError> {
+    suggest_mapping_with(tree, recording, false).await
+}
+
+/// Suggests a mapping for `recording` from its first episode's streams. Each camera's first frame
+/// is looked at: one that cannot become an RGB image yet (JPEG, depth) is left out, with a note;
+/// the others become videos when `can_encode_video` (and their width and height are even, as
+/// H.264 in yuv420p needs), else images.
+pub async fn suggest_mapping_with(
+    tree: &DatasetTree,
+    recording: &Recording,
+    can_encode_video: bool,
+) -> Result<Suggestion, ConvertError> {
     let episode = recording.episodes.first().ok_or(ConvertError::Recording(RecordingError::NoRecording))?;
     let streams = read_episode(tree, episode).await?;
     let mut suggestion = suggest_from_streams(&streams);
     let mut kept = Vec::new();
-    for camera in std::mem::take(&mut suggestion.mapping.cameras) {
+    for mut camera in std::mem::take(&mut suggestion.mapping.cameras) {
         let stream = super::find_stream(&streams, &camera.stream).map(|s| s.info.name.clone());
-        let why = match stream {
+        let looked = match stream {
             Some(name) => match open_image_stream(tree, episode, &name).await {
-                Ok(frames) if frames.is_empty() => Some("it has no frames".to_string()),
-                Ok(frames) => unsupported_frame(&frames, 0),
-                Err(e) => Some(e.to_string()),
+                Ok(frames) if frames.is_empty() => Err("it has no frames".to_string()),
+                Ok(frames) => RgbFrames::new(&frames, &[0]).map(|f| f.size()),
+                Err(e) => Err(e.to_string()),
             },
-            None => Some("it is not in the first episode".to_string()),
+            None => Err("it is not in the first episode".to_string()),
         };
-        match why {
-            Some(why) => suggestion.notes.push(format!("camera {} is left out: {why}", camera.stream)),
-            None => kept.push(camera),
+        match looked {
+            Err(why) => suggestion.notes.push(format!("camera {} is left out: {why}", camera.stream)),
+            Ok((width, height)) => {
+                if can_encode_video && width.is_multiple_of(2) && height.is_multiple_of(2) {
+                    camera.dtype = CameraDtype::Video;
+                } else {
+                    camera.dtype = CameraDtype::Image;
+                    if can_encode_video {
+                        suggestion.notes.push(format!(
+                            "camera {} is {width}×{height}: written as PNG images (H.264 video needs an even width \
+                             and height)",
+                            camera.stream
+                        ));
+                    }
+                }
+                kept.push(camera);
+            }
         }
     }
-    if !kept.is_empty() {
+    let names = |dtype: CameraDtype| {
+        kept.iter().filter(|c| c.dtype == dtype).map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+    };
+    let (videos, images) = (names(CameraDtype::Video), names(CameraDtype::Image));
+    if !videos.is_empty() {
+        suggestion.notes.push(format!("cameras written as H.264 mp4 video (dtype = \"video\"): {videos}"));
+    }
+    if !images.is_empty() {
         suggestion.notes.push(format!(
-            "cameras are written as PNG images in the data files (LeRobot's image dtype; mp4 video encoding is \
-             still to come): {}",
-            kept.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+            "cameras written as PNG images in the data files (dtype = \"image\"{}): {images}",
+            if can_encode_video { "" } else { "; the page's converter does not encode video yet" }
         ));
     }
     suggestion.mapping.cameras = kept;
@@ -187,7 +219,12 @@ pub fn suggest_from_streams(streams: &[EpisodeStream]) -> Suggestion {
             }
             let frame_secs = 1.0 / f64::from(fps);
             let tolerance_secs = period_secs.map_or(frame_secs, |p| (1.5 * p).max(frame_secs));
-            CameraMapping { name, stream: key, tolerance_secs: Some((tolerance_secs * 1000.0 - 1e-6).ceil() / 1000.0) }
+            CameraMapping {
+                name,
+                stream: key,
+                dtype: CameraDtype::Image,
+                tolerance_secs: Some((tolerance_secs * 1000.0 - 1e-6).ceil() / 1000.0),
+            }
         })
         .collect();
     let mapping = Mapping {

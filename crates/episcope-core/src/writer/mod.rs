@@ -18,7 +18,10 @@ use serde_json::{Map, Value};
 use crate::stats::{DimensionStatistics, DEFAULT_QUANTILES};
 use crate::tree::{DatasetTree, PathError};
 
+#[cfg(feature = "native")]
+pub mod h264;
 pub mod v3;
+pub mod video;
 pub mod zip;
 
 /// `data_files_size_in_mb` and friends count mebibytes (`os.path.getsize / 1024**2` in LeRobot).
@@ -85,6 +88,8 @@ pub enum WriteError {
     Arrow { reason: String, path: String },
     #[error("cannot serialize JSON ({reason}): {path}")]
     Json { reason: String, path: String },
+    #[error("cannot encode the video ({reason}): {path}")]
+    Encode { reason: String, path: String },
 }
 
 /// The value of stat `stat` (one of [`STAT_NAMES`] other than `count`) of one dimension; NaN when

@@ -104,6 +104,34 @@ impl ImageFeatureSpec {
     }
 }
 
+/// One camera stored as LeRobot's `video` dtype: its frames in mp4 files (written by a
+/// [`super::video::VideoTrackWriter`]), `info` its `info.json` entry
+/// ([`super::video::video_feature_info`]), per-channel stats supplied with each episode.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VideoFeatureSpec {
+    pub name: String,
+    pub info: Value,
+}
+
+impl VideoFeatureSpec {
+    fn column(&self) -> ColumnSpec {
+        ColumnSpec {
+            name: self.name.clone(),
+            info: self.info.clone(),
+            field: None,
+            hf_feature: None,
+            stats: ColumnStats::Supplied { stats: IMAGE_STATS.iter().map(|s| s.to_string()).collect() },
+        }
+    }
+}
+
+/// One episode of a video feature: where its frames are, and its per-channel stats.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EpisodeVideo {
+    pub location: VideoLocation,
+    pub stats: FeatureStats,
+}
+
 /// One episode of an image feature: a PNG per frame, and the episode's per-channel stats.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EpisodeImages {
@@ -265,6 +293,16 @@ impl DatasetWriter {
         features: Vec<FeatureSpec>,
         images: Vec<ImageFeatureSpec>,
     ) -> Result<Self, WriteError> {
+        Self::with_media(settings, features, images, Vec::new())
+    }
+
+    /// A writer for float32 `features`, then `images` (PNG), then `videos` (mp4 files).
+    pub fn with_media(
+        settings: DatasetSettings,
+        features: Vec<FeatureSpec>,
+        images: Vec<ImageFeatureSpec>,
+        videos: Vec<VideoFeatureSpec>,
+    ) -> Result<Self, WriteError> {
         for image in &images {
             if image.width == 0 || image.height == 0 {
                 return invalid(format!("image feature {} is {}×{}", image.name, image.width, image.height));
@@ -279,8 +317,12 @@ impl DatasetWriter {
                 ));
             }
         }
-        let columns =
-            features.iter().map(FeatureSpec::column).chain(images.iter().map(ImageFeatureSpec::column)).collect();
+        let columns = features
+            .iter()
+            .map(FeatureSpec::column)
+            .chain(images.iter().map(ImageFeatureSpec::column))
+            .chain(videos.iter().map(VideoFeatureSpec::column))
+            .collect();
         let mut writer = Self::with_columns(settings, columns)?;
         writer.features = features;
         writer.images = images;
@@ -386,6 +428,19 @@ impl DatasetWriter {
         frames: usize,
         task: &str,
     ) -> Result<(), WriteError> {
+        self.write_episode_with_media(sink, values, images, Vec::new(), frames, task)
+    }
+
+    /// [`DatasetWriter::write_episode_with_images`] with where each video feature's frames are.
+    pub fn write_episode_with_media(
+        &mut self,
+        sink: &mut dyn DatasetSink,
+        values: &[Vec<f64>],
+        images: Vec<EpisodeImages>,
+        videos: Vec<EpisodeVideo>,
+        frames: usize,
+        task: &str,
+    ) -> Result<(), WriteError> {
         if images.len() != self.images.len() || images.iter().any(|i| i.png_frames.len() != frames) {
             return Err(WriteError::Arrow {
                 reason: format!("episode {}: image frames do not match the image features", self.episodes_written),
@@ -444,6 +499,11 @@ impl DatasetWriter {
         }
         .map_err(|e| WriteError::Arrow { reason: e.to_string(), path: self.data.current_path() })?;
         let fps = f64::from(self.settings.fps);
+        let mut locations = Vec::with_capacity(videos.len());
+        for video in videos {
+            supplied.push(video.stats);
+            locations.push(video.location);
+        }
         let episode = EpisodeColumns {
             batches: vec![batch],
             computed: stored.iter().map(|v| v.iter().map(|&x| f64::from(x)).collect()).collect(),
@@ -451,7 +511,7 @@ impl DatasetWriter {
             timestamps: (0..frames).map(|k| (k as f64 / fps) as f32).collect(),
             tasks: vec![task.to_string()],
             frame_tasks: vec![0; frames],
-            videos: Vec::new(),
+            videos: locations,
         };
         self.append_episode(sink, episode)
     }

@@ -1,0 +1,95 @@
+//! The native [`VideoEncoders`]: H.264 (constrained baseline, yuv420p, BT.601 limited range) by
+//! Cisco's OpenH264 through the `openh264` crate — no B-frames, so decode order is display order
+//! and every frame is one sample at `k / fps`.
+
+use openh264::encoder::{
+    BitRate, Complexity, Encoder, EncoderConfig, FrameRate, FrameType, IntraFramePeriod, QpRange, RateControlMode,
+    UsageType, VuiConfig,
+};
+use openh264::formats::{RgbSliceU8, YUVBuffer};
+use openh264::OpenH264API;
+
+use super::video::{EncodedFrame, VideoEncoder, VideoEncoders, H264_CODEC};
+
+/// OpenH264's largest frame (either orientation).
+const MAX_SIDE: u32 = 3840;
+const MAX_SHORT_SIDE: u32 = 2160;
+
+/// H.264 by OpenH264; `bits_per_pixel` sets the target bit rate (`width × height × fps × it`).
+#[derive(Debug, Clone, Copy)]
+pub struct OpenH264Encoders {
+    pub bits_per_pixel: f64,
+    /// A key frame at least this often (frames); every episode also starts on one.
+    pub keyframe_interval: u32,
+}
+
+impl Default for OpenH264Encoders {
+    fn default() -> Self {
+        // 0.2 bit/pixel: ~1.8 Mbit/s for 640×480 at 30 fps — camera footage without visible blocks.
+        Self { bits_per_pixel: 0.2, keyframe_interval: 60 }
+    }
+}
+
+impl VideoEncoders for OpenH264Encoders {
+    fn codec(&self) -> (&'static str, &'static str) {
+        (H264_CODEC, "yuv420p")
+    }
+
+    fn open(&self, width: u32, height: u32, fps: u32) -> Result<Box<dyn VideoEncoder>, String> {
+        if !width.is_multiple_of(2) || !height.is_multiple_of(2) {
+            return Err(format!(
+                "H.264 in yuv420p needs an even width and height, the camera is {width}×{height}; write it as \
+                 images (dtype = \"image\")"
+            ));
+        }
+        if width.max(height) > MAX_SIDE || width.min(height) > MAX_SHORT_SIDE {
+            return Err(format!("{width}×{height} is larger than the encoder's 3840×2160"));
+        }
+        // OpenH264 refuses a target below its floor for the size; 200 kbit/s covers small frames.
+        let bits = (f64::from(width) * f64::from(height) * f64::from(fps) * self.bits_per_pixel)
+            .clamp(200_000.0, f64::from(u32::MAX));
+        let config = EncoderConfig::new()
+            .skip_frames(false)
+            .rate_control_mode(RateControlMode::Quality)
+            .bitrate(BitRate::from_bps(bits as u32))
+            .max_frame_rate(FrameRate::from_hz(fps as f32))
+            // NonRealTime fails OpenH264's initialisation with these settings (measured); RealTime with frame
+            // skipping off writes every frame.
+            .usage_type(UsageType::CameraVideoRealTime)
+            .complexity(Complexity::Medium)
+            .qp(QpRange::new(10, 26))
+            .intra_frame_period(IntraFramePeriod::from_num_frames(self.keyframe_interval))
+            .num_threads(1)
+            .vui(VuiConfig::bt601());
+        let encoder = Encoder::with_api_config(OpenH264API::from_source(), config)
+            .map_err(|e| format!("OpenH264 would not start: {e}"))?;
+        Ok(Box::new(OpenH264Encoder { encoder, width: width as usize, height: height as usize, frames: 0 }))
+    }
+}
+
+struct OpenH264Encoder {
+    encoder: Encoder,
+    width: usize,
+    height: usize,
+    frames: u64,
+}
+
+impl VideoEncoder for OpenH264Encoder {
+    fn encode(&mut self, rgb: &[u8], keyframe: bool) -> Result<EncodedFrame, String> {
+        if rgb.len() != self.width * self.height * 3 {
+            return Err(format!("a frame of {} bytes is not {}×{} RGB", rgb.len(), self.width, self.height));
+        }
+        let yuv = YUVBuffer::from_rgb8_source(RgbSliceU8::new(rgb, (self.width, self.height)));
+        // The first frame is an IDR picture anyway (and the encoder starts on it).
+        if keyframe && self.frames > 0 {
+            self.encoder.force_intra_frame();
+        }
+        self.frames += 1;
+        let stream = self.encoder.encode(&yuv).map_err(|e| format!("OpenH264: {e}"))?;
+        let frame_type = stream.frame_type();
+        if matches!(frame_type, FrameType::Skip | FrameType::Invalid) {
+            return Err(format!("OpenH264 gave no picture for a frame ({frame_type:?})"));
+        }
+        Ok(EncodedFrame { annex_b: stream.to_vec(), keyframe: frame_type == FrameType::IDR })
+    }
+}

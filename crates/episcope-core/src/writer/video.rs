@@ -1,0 +1,402 @@
+//! Camera frames written as LeRobot `video` features: an encoder (behind [`VideoEncoders`]: OpenH264
+//! natively, the browser's WebCodecs in the page) turns RGB frames into H.264 access units, and
+//! [`VideoTrackWriter`] muxes them into `videos/<key>/chunk-*/file-*.mp4` files (ISO BMFF through
+//! the `mp4-atom` crate: `ftyp`, `moov` first, one `mdat`), consecutive episodes in one file up to
+//! the size limit, each episode starting on a key frame, frame `k` of a file at `k / fps` seconds.
+//!
+//! Memory: the open file's compressed samples (at most `video_files_size_in_mb`, plus one episode).
+
+use mp4_atom::{
+    Avc1, Avcc, Dinf, Dref, Encode, Ftyp, Hdlr, Mdhd, Mdia, Minf, Moov, Mvhd, Stbl, Stco, Stsc, StscEntry, Stsd, Stss,
+    Stsz, StszSamples, Stts, SttsEntry, Tkhd, Trak, Url, Visual, Vmhd,
+};
+
+use super::v3::VideoLocation;
+use super::{next_file, DatasetSink, WriteError, WrittenFile, BYTES_PER_MB};
+
+/// The codec a conversion's videos are written in (`info.json` `video.codec`).
+pub const H264_CODEC: &str = "h264";
+/// A video track's timescale is `fps × TICKS_PER_FRAME` (what ffmpeg writes: 15 360 at 30 fps), so
+/// frame `k` is at exactly `k × TICKS_PER_FRAME` ticks.
+pub const TICKS_PER_FRAME: u32 = 512;
+/// Largest frame a video encoder is given (pixels).
+pub const MAX_VIDEO_PIXELS: u64 = 8192 * 8192;
+
+/// One encoded frame: an H.264 access unit in Annex B form (start codes before each NAL unit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedFrame {
+    pub annex_b: Vec<u8>,
+    pub keyframe: bool,
+}
+
+/// Encodes one camera's frames, in order.
+pub trait VideoEncoder {
+    /// Encodes one frame of `width × height` RGB pixels (3 bytes each, row-major); a key frame
+    /// when `keyframe` (every episode's first frame). Must return exactly one access unit per
+    /// frame (no skipped frames, no reordering).
+    fn encode(&mut self, rgb: &[u8], keyframe: bool) -> Result<EncodedFrame, String>;
+}
+
+/// Makes a [`VideoEncoder`] per camera.
+pub trait VideoEncoders {
+    /// The codec and pixel format written (`info.json` `video.codec`, `video.pix_fmt`).
+    fn codec(&self) -> (&'static str, &'static str);
+    /// An encoder of `width × height` frames at `fps`, or why there cannot be one.
+    fn open(&self, width: u32, height: u32, fps: u32) -> Result<Box<dyn VideoEncoder>, String>;
+}
+
+/// The NAL units of an Annex B byte stream (start codes `00 00 01` or `00 00 00 01` removed).
+pub fn annex_b_nal_units(stream: &[u8]) -> Vec<&[u8]> {
+    let mut starts = Vec::new();
+    let mut i = 0;
+    while i + 3 <= stream.len() {
+        if stream[i] == 0 && stream[i + 1] == 0 && stream[i + 2] == 1 {
+            starts.push((i, i + 3));
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    let mut units = Vec::with_capacity(starts.len());
+    for (k, &(_, payload)) in starts.iter().enumerate() {
+        let mut end = starts.get(k + 1).map_or(stream.len(), |&(code, _)| code);
+        // A four-byte start code's leading zero (and trailing_zero_8bits) belong to no unit.
+        while end > payload && stream[end - 1] == 0 {
+            end -= 1;
+        }
+        if end > payload {
+            units.push(&stream[payload..end]);
+        }
+    }
+    units
+}
+
+const NAL_IDR: u8 = 5;
+const NAL_SPS: u8 = 7;
+const NAL_PPS: u8 = 8;
+const NAL_ACCESS_UNIT_DELIMITER: u8 = 9;
+
+/// One camera's video files, written as episodes arrive.
+pub struct VideoTrackWriter {
+    key: String,
+    width: u32,
+    height: u32,
+    fps: u32,
+    limit_bytes: u64,
+    chunks_size: u64,
+    encoder: Box<dyn VideoEncoder>,
+    /// The open file: `(chunk, file)`, its samples (AVC length-prefixed) and which are key frames.
+    at: (u64, u64),
+    samples: Vec<Vec<u8>>,
+    sample_bytes: u64,
+    keyframes: Vec<u32>,
+    sps: Option<Vec<u8>>,
+    pps: Option<Vec<u8>>,
+    done: Vec<WrittenFile>,
+}
+
+impl VideoTrackWriter {
+    /// A track of feature `key` (`observation.images.front`) of `width × height` frames.
+    pub fn new(
+        encoders: &dyn VideoEncoders,
+        key: &str,
+        (width, height): (u32, u32),
+        fps: u32,
+        video_files_size_in_mb: u64,
+        chunks_size: u64,
+    ) -> Result<Self, WriteError> {
+        let invalid = |reason: String| WriteError::Invalid { reason };
+        if width == 0 || height == 0 || u64::from(width) * u64::from(height) > MAX_VIDEO_PIXELS {
+            return Err(invalid(format!("video {key}: a {width}×{height} frame cannot be encoded")));
+        }
+        if fps == 0 || u64::from(fps) * u64::from(TICKS_PER_FRAME) > u64::from(u32::MAX) {
+            return Err(invalid(format!("video {key}: {fps} fps cannot be written")));
+        }
+        let encoder = encoders.open(width, height, fps).map_err(|why| invalid(format!("video {key}: {why}")))?;
+        Ok(Self {
+            key: key.to_string(),
+            width,
+            height,
+            fps,
+            // The file must stay addressable by 32-bit chunk offsets.
+            limit_bytes: (video_files_size_in_mb.max(1) * BYTES_PER_MB).min(u64::from(u32::MAX) / 2),
+            chunks_size: chunks_size.max(1),
+            encoder,
+            at: (0, 0),
+            samples: Vec::new(),
+            sample_bytes: 0,
+            keyframes: Vec::new(),
+            sps: None,
+            pps: None,
+            done: Vec::new(),
+        })
+    }
+
+    /// Width and height of the track's frames.
+    pub fn size(&self) -> (u32, u32) {
+        (self.width, self.height)
+    }
+
+    fn path_of(&self, (chunk, file): (u64, u64)) -> String {
+        format!("videos/{}/chunk-{chunk:03}/file-{file:03}.mp4", self.key)
+    }
+
+    /// Encodes one episode's frames (`frame(k)` is frame `k`'s RGB pixels) and returns where
+    /// they are. A file full before the episode is closed first, so an episode never spans files.
+    pub fn append_episode(
+        &mut self,
+        sink: &mut dyn DatasetSink,
+        frames: usize,
+        frame: &mut dyn FnMut(usize) -> Result<std::rc::Rc<Vec<u8>>, String>,
+    ) -> Result<VideoLocation, WriteError> {
+        let path = self.path_of(self.at);
+        let err = |reason: String| WriteError::Encode { reason, path: path.clone() };
+        let expected = self.width as usize * self.height as usize * 3;
+        let mut episode = Vec::with_capacity(frames);
+        let mut episode_bytes = 0u64;
+        let mut episode_keyframes = Vec::new();
+        for k in 0..frames {
+            let rgb = frame(k).map_err(&err)?;
+            if rgb.len() != expected {
+                return Err(err(format!(
+                    "frame {k} has {} bytes, a {}×{} RGB frame {expected}",
+                    rgb.len(),
+                    self.width,
+                    self.height
+                )));
+            }
+            let encoded = self.encoder.encode(&rgb, k == 0).map_err(&err)?;
+            let (sample, keyframe) = self.sample_of(&encoded).map_err(&err)?;
+            if k == 0 && !keyframe {
+                return Err(err("the encoder did not start the episode on a key frame".into()));
+            }
+            if keyframe {
+                episode_keyframes.push(k);
+            }
+            episode_bytes += sample.len() as u64;
+            episode.push(sample);
+        }
+        if !self.samples.is_empty() && self.sample_bytes + episode_bytes > self.limit_bytes {
+            self.close_file(sink)?;
+        }
+        let first = self.samples.len();
+        let to_frames = first + episode.len();
+        if to_frames > u32::MAX as usize / TICKS_PER_FRAME as usize {
+            return Err(WriteError::Invalid { reason: format!("video {}: too many frames in one file", self.key) });
+        }
+        self.keyframes.extend(episode_keyframes.into_iter().map(|k| (first + k + 1) as u32));
+        self.sample_bytes += episode_bytes;
+        self.samples.extend(episode);
+        let fps = f64::from(self.fps);
+        Ok(VideoLocation {
+            chunk_index: self.at.0,
+            file_index: self.at.1,
+            from_timestamp_secs: first as f64 / fps,
+            to_timestamp_secs: to_frames as f64 / fps,
+        })
+    }
+
+    /// The AVC sample (4-byte length prefixes) of one access unit; its SPS and PPS go to the
+    /// sample description (they must not change within a track).
+    fn sample_of(&mut self, frame: &EncodedFrame) -> Result<(Vec<u8>, bool), String> {
+        let mut sample = Vec::with_capacity(frame.annex_b.len() + 16);
+        let mut idr = false;
+        for unit in annex_b_nal_units(&frame.annex_b) {
+            let kind = unit[0] & 0x1F;
+            let slot = match kind {
+                NAL_SPS => &mut self.sps,
+                NAL_PPS => &mut self.pps,
+                NAL_ACCESS_UNIT_DELIMITER => continue,
+                _ => {
+                    idr |= kind == NAL_IDR;
+                    sample.extend_from_slice(&(unit.len() as u32).to_be_bytes());
+                    sample.extend_from_slice(unit);
+                    continue;
+                }
+            };
+            match slot {
+                Some(known) if known.as_slice() != unit => {
+                    return Err("the encoder changed its parameter sets within a track".into())
+                }
+                Some(_) => {}
+                None => *slot = Some(unit.to_vec()),
+            }
+        }
+        if sample.is_empty() {
+            return Err("the encoder returned no picture for a frame".into());
+        }
+        Ok((sample, idr))
+    }
+
+    fn close_file(&mut self, sink: &mut dyn DatasetSink) -> Result<(), WriteError> {
+        if self.samples.is_empty() {
+            return Ok(());
+        }
+        let path = self.path_of(self.at);
+        let (Some(sps), Some(pps)) = (self.sps.clone(), self.pps.clone()) else {
+            return Err(WriteError::Encode { reason: "the encoder gave no SPS/PPS".into(), path });
+        };
+        let header =
+            mp4_header(self, &sps, &pps).map_err(|reason| WriteError::Encode { reason, path: path.clone() })?;
+        let io = |source| WriteError::Io { source, path: path.clone() };
+        let mut out = sink.create(&path).map_err(io)?;
+        out.write_all(&header).map_err(io)?;
+        let mdat_size = 8 + self.sample_bytes;
+        out.write_all(&(mdat_size as u32).to_be_bytes()).map_err(io)?;
+        out.write_all(b"mdat").map_err(io)?;
+        for sample in &self.samples {
+            out.write_all(sample).map_err(io)?;
+        }
+        out.flush().map_err(io)?;
+        self.done.push(WrittenFile { path, bytes: header.len() as u64 + mdat_size, row_groups: 0, written: true });
+        self.samples.clear();
+        self.keyframes.clear();
+        self.sample_bytes = 0;
+        self.at = next_file(self.at.0, self.at.1, self.chunks_size);
+        Ok(())
+    }
+
+    /// Closes the open file; returns every file written.
+    pub fn finish(mut self, sink: &mut dyn DatasetSink) -> Result<Vec<WrittenFile>, WriteError> {
+        self.close_file(sink)?;
+        Ok(self.done)
+    }
+}
+
+use std::io::Write as _;
+
+/// `ftyp` and `moov` of a file whose one `mdat` follows them: the `moov` is encoded twice, the
+/// second time with the chunk offset that its own size gives.
+fn mp4_header(track: &VideoTrackWriter, sps: &[u8], pps: &[u8]) -> Result<Vec<u8>, String> {
+    let ftyp = Ftyp {
+        major_brand: b"isom".into(),
+        minor_version: 512,
+        compatible_brands: vec![b"isom".into(), b"iso2".into(), b"avc1".into(), b"mp41".into()],
+    };
+    let mut head = Vec::new();
+    ftyp.encode(&mut head).map_err(|e| format!("ftyp: {e}"))?;
+    let mut moov = moov(track, sps, pps, 0)?;
+    let mut body = Vec::new();
+    moov.encode(&mut body).map_err(|e| format!("moov: {e}"))?;
+    let offset = head.len() + body.len() + 8;
+    moov = self::moov(track, sps, pps, u32::try_from(offset).map_err(|_| "moov too large")?)?;
+    body.clear();
+    moov.encode(&mut body).map_err(|e| format!("moov: {e}"))?;
+    head.extend_from_slice(&body);
+    Ok(head)
+}
+
+fn moov(track: &VideoTrackWriter, sps: &[u8], pps: &[u8], mdat_payload_offset: u32) -> Result<Moov, String> {
+    if sps.len() < 4 {
+        return Err("the SPS is too short".into());
+    }
+    let frames = u32::try_from(track.samples.len()).map_err(|_| "too many frames")?;
+    let timescale = track.fps * TICKS_PER_FRAME;
+    let duration = u64::from(frames) * u64::from(TICKS_PER_FRAME);
+    // The movie's own timescale is milliseconds, as most muxers write it.
+    let movie_duration = duration * 1000 / u64::from(timescale);
+    let (width, height) =
+        (u16::try_from(track.width).map_err(|_| "too wide")?, u16::try_from(track.height).map_err(|_| "too tall")?);
+    let sizes: Vec<u32> = track.samples.iter().map(|s| s.len() as u32).collect();
+    let avc1 = Avc1 {
+        visual: Visual { data_reference_index: 1, width, height, compressor: "".into(), ..Default::default() },
+        avcc: Avcc {
+            configuration_version: 1,
+            avc_profile_indication: sps[1],
+            profile_compatibility: sps[2],
+            avc_level_indication: sps[3],
+            length_size: 4,
+            sequence_parameter_sets: vec![sps.to_vec()],
+            picture_parameter_sets: vec![pps.to_vec()],
+            ext: None,
+        },
+        btrt: None,
+        colr: None,
+        pasp: None,
+        taic: None,
+        fiel: None,
+        spatial: None,
+    };
+    let every_frame_key = track.keyframes.len() == track.samples.len();
+    Ok(Moov {
+        mvhd: Mvhd {
+            creation_time: 0,
+            modification_time: 0,
+            timescale: 1000,
+            duration: movie_duration,
+            rate: 1.into(),
+            volume: 1.into(),
+            next_track_id: 2,
+            ..Default::default()
+        },
+        trak: vec![Trak {
+            tkhd: Tkhd {
+                track_id: 1,
+                duration: movie_duration,
+                enabled: true,
+                in_movie: true,
+                width: width.into(),
+                height: height.into(),
+                ..Default::default()
+            },
+            mdia: Mdia {
+                mdhd: Mdhd { timescale, duration, language: "und".into(), ..Default::default() },
+                hdlr: Hdlr { handler: b"vide".into(), name: "VideoHandler".into() },
+                minf: Minf {
+                    vmhd: Some(Vmhd::default()),
+                    dinf: Dinf { dref: Dref { entries: vec![Url::default().into()] } },
+                    stbl: Stbl {
+                        stsd: Stsd { codecs: vec![avc1.into()] },
+                        stts: Stts { entries: vec![SttsEntry { sample_count: frames, sample_delta: TICKS_PER_FRAME }] },
+                        stss: (!every_frame_key).then(|| Stss { entries: track.keyframes.clone() }),
+                        stsc: Stsc {
+                            entries: vec![StscEntry {
+                                first_chunk: 1,
+                                samples_per_chunk: frames,
+                                sample_description_index: 1,
+                            }],
+                        },
+                        stsz: Stsz { samples: StszSamples::Different { sizes } },
+                        stco: Some(Stco { entries: vec![mdat_payload_offset] }),
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                },
+            },
+            ..Default::default()
+        }],
+        ..Default::default()
+    })
+}
+
+/// The `info.json` `features` entry of a video feature.
+pub fn video_feature_info(width: u32, height: u32, fps: u32, (codec, pix_fmt): (&str, &str)) -> serde_json::Value {
+    serde_json::json!({
+        "dtype": "video",
+        "shape": [height, width, 3],
+        "names": ["height", "width", "channels"],
+        "info": {
+            "video.height": height,
+            "video.width": width,
+            "video.codec": codec,
+            "video.pix_fmt": pix_fmt,
+            "video.is_depth_map": false,
+            "video.fps": fps,
+            "video.channels": 3,
+            "has_audio": false,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn annex_b_splits_on_three_and_four_byte_start_codes() {
+        let stream = [0, 0, 0, 1, 0x67, 1, 2, 0, 0, 1, 0x68, 3, 0, 0, 0, 1, 0x65, 4, 5, 0];
+        let units = annex_b_nal_units(&stream);
+        assert_eq!(units, [&[0x67, 1, 2][..], &[0x68, 3][..], &[0x65, 4, 5][..]]);
+        assert!(annex_b_nal_units(&[1, 2, 3]).is_empty());
+    }
+}
