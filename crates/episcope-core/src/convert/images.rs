@@ -180,15 +180,21 @@ impl ChannelStats {
 /// display colours would not be the measurement).
 pub const COLOUR_ENCODINGS: [&str; 5] = ["rgb8", "bgr8", "rgba8", "bgra8", "mono8"];
 
+/// Why `stream`'s raw frames are not colour images, if they are raw and are not (depth and 16-bit
+/// images: a PNG of their display colours would not be the measurement).
+fn unsupported_encoding(stream: &ImageStream, index: usize) -> Option<String> {
+    let encoding = stream.raw_encoding(index)?;
+    (!COLOUR_ENCODINGS.contains(&encoding.as_str())).then(|| {
+        format!("{encoding} images are not converted yet (colour images are: {})", COLOUR_ENCODINGS.join(", "))
+    })
+}
+
 /// Why frame `index` of `stream` cannot become an RGB image, if it cannot.
 pub fn unsupported_frame(stream: &ImageStream, index: usize) -> Option<String> {
-    if let Some(encoding) = stream.raw_encoding(index) {
-        if !COLOUR_ENCODINGS.contains(&encoding.as_str()) {
-            return Some(format!(
-                "{encoding} images are not converted yet (colour images are: {})",
-                COLOUR_ENCODINGS.join(", ")
-            ));
-        }
+    if let Some(why) = unsupported_encoding(stream, index) {
+        return Some(why);
+    }
+    if stream.raw_encoding(index).is_some() {
         return None;
     }
     match stream.frame(index) {
@@ -200,7 +206,7 @@ pub fn unsupported_frame(stream: &ImageStream, index: usize) -> Option<String> {
 /// The camera frames `indices` (one per dataset frame) of `stream` as PNG, with their stats. Each
 /// distinct source frame is decoded and encoded once.
 pub fn camera_episode(stream: &ImageStream, indices: &[usize]) -> Result<CameraEpisode, String> {
-    if let Some(why) = indices.first().and_then(|&i| unsupported_frame(stream, i)) {
+    if let Some(why) = indices.first().and_then(|&i| unsupported_encoding(stream, i)) {
         return Err(why);
     }
     let mut png_frames: Vec<std::sync::Arc<Vec<u8>>> = Vec::with_capacity(indices.len());
@@ -257,7 +263,7 @@ impl<'a> RgbFrames<'a> {
     /// The frames `indices` of `stream`; its first frame is decoded to learn the size.
     pub fn new(stream: &'a ImageStream, indices: &'a [usize]) -> Result<Self, String> {
         let &first = indices.first().ok_or("the episode has no frames")?;
-        if let Some(why) = unsupported_frame(stream, first) {
+        if let Some(why) = unsupported_encoding(stream, first) {
             return Err(why);
         }
         let rgb = to_rgb(stream.frame(first).map_err(|e| e.to_string())?)?;

@@ -315,10 +315,12 @@ pub async fn convert_recording_with_video(
                         }
                         let location = track.append_episode(sink, grid.len(), &mut |k| rgb.frame(k))?;
                         videos.push(EpisodeVideo { location, stats: rgb.stats() });
-                        video_features.push(VideoFeatureSpec {
-                            name: camera.name.clone(),
-                            info: video_feature_info(size.0, size.1, mapping.fps, encoders.codec()),
-                        });
+                        if writer.is_none() {
+                            video_features.push(VideoFeatureSpec {
+                                name: camera.name.clone(),
+                                info: video_feature_info(size.0, size.1, mapping.fps, encoders.codec()),
+                            });
+                        }
                     }
                     _ => images.push(camera_episode(frames, &indices).map_err(camera_err)?),
                 }

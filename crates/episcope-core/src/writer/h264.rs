@@ -90,6 +90,6 @@ impl VideoEncoder for OpenH264Encoder {
         if matches!(frame_type, FrameType::Skip | FrameType::Invalid) {
             return Err(format!("OpenH264 gave no picture for a frame ({frame_type:?})"));
         }
-        Ok(EncodedFrame { annex_b: stream.to_vec(), keyframe: frame_type == FrameType::IDR })
+        Ok(EncodedFrame { annex_b: stream.to_vec() })
     }
 }

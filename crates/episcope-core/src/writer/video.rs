@@ -6,6 +6,8 @@
 //!
 //! Memory: the open file's compressed samples (at most `video_files_size_in_mb`, plus one episode).
 
+use std::io::Write as _;
+
 use mp4_atom::{
     Avc1, Avcc, Dinf, Dref, Encode, Ftyp, Hdlr, Mdhd, Mdia, Minf, Moov, Mvhd, Stbl, Stco, Stsc, StscEntry, Stsd, Stss,
     Stsz, StszSamples, Stts, SttsEntry, Tkhd, Trak, Url, Visual, Vmhd,
@@ -22,11 +24,11 @@ pub const TICKS_PER_FRAME: u32 = 512;
 /// Largest frame a video encoder is given (pixels).
 pub const MAX_VIDEO_PIXELS: u64 = 8192 * 8192;
 
-/// One encoded frame: an H.264 access unit in Annex B form (start codes before each NAL unit).
+/// One encoded frame: an H.264 access unit in Annex B form (start codes before each NAL unit);
+/// whether it is a key frame the muxer reads from its NAL units (an IDR slice).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EncodedFrame {
     pub annex_b: Vec<u8>,
-    pub keyframe: bool,
 }
 
 /// Encodes one camera's frames, in order.
@@ -262,8 +264,6 @@ impl VideoTrackWriter {
         Ok(self.done)
     }
 }
-
-use std::io::Write as _;
 
 /// `ftyp` and `moov` of a file whose one `mdat` follows them: the `moov` is encoded twice, the
 /// second time with the chunk offset that its own size gives.
