@@ -11,7 +11,12 @@ cd "$repo"
 . scripts/ensure-loader.sh
 # pytest + pyarrow for the Python package (crates/episcope-py): exports EPISCOPE_PY_VENV.
 . scripts/ensure-py-venv.sh
-step() { printf '\n== %s\n' "$*"; }
+# Disk: a clean run's target/ was ~40 GB with full debug info and incremental caches, and a CI machine ran out
+# (ENOSPC while linking). Now: line tables only (Cargo.toml [profile.dev]) and no incremental cache, which a
+# one-shot run never reuses. Each step prints the free space, so a full disk shows where it filled.
+export CARGO_INCREMENTAL=0
+free_mib() { df -Pm "$repo" | awk 'NR == 2 { print $4 }'; }
+step() { printf '\n== %s   [%s MiB free]\n' "$*" "$(free_mib)"; }
 step "cargo fmt --check"
 cargo fmt --all -- --check
 step "clippy (native)"
@@ -69,4 +74,5 @@ awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += 
      /^[0-9]+ (passed|failed).* in [0-9.]+s/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "\ntests: %d passed, %d failed\n", p, f }' "$log"
 rm -f "$log"
+printf 'disk: target/ %s, .tools/ %s, %s MiB free\n' "$(du -sh target 2>/dev/null | cut -f1)" "$(du -sh .tools 2>/dev/null | cut -f1)" "$(free_mib)"
 exit "$status"
