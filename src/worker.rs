@@ -153,6 +153,8 @@ impl ByteSource for SameOriginSource {
 mod analysis;
 #[path = "worker_convert.rs"]
 mod convert;
+#[path = "worker_video.rs"]
+mod video;
 
 /// What serves `Convert` in this worker: set only by [`run_converter`], so the parsing worker's
 /// binary never references the writer and the linker leaves it out (it is several MB of wasm).
@@ -433,7 +435,10 @@ async fn handle(request: Request, files: js_sys::Array, started_ms: f64) {
             let Some(open) = OPEN_RECORDING.with(|open| open.borrow().clone()) else {
                 return post(&failed(request_id, "no recording is open".into()));
             };
-            match episcope_core::convert::suggest_mapping(&open.tree, &open.recording).await {
+            // Cameras become videos when this browser's WebCodecs encodes H.264 (the conversion
+            // worker encodes them), images otherwise.
+            let can_encode_video = video::can_encode_h264().await;
+            match episcope_core::convert::suggest_mapping_with(&open.tree, &open.recording, can_encode_video).await {
                 Ok(s) => post(&Response::MappingSuggested { request_id, toml: s.mapping.to_toml(), notes: s.notes }),
                 Err(e) => post(&failed(request_id, e.to_string())),
             }

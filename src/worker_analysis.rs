@@ -73,7 +73,7 @@ fn open_dataset() -> Option<Rc<OpenDataset>> {
 }
 
 /// Resolves after a timer of `delay_ms` (0: the next turn of the event loop).
-async fn sleep_ms(delay_ms: u32) {
+pub(super) async fn sleep_ms(delay_ms: u32) {
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
         let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
         let _ = scope.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, delay_ms as i32);

@@ -1,14 +1,16 @@
 //! The worker's `Convert` request: the open LeRobot dataset (any version) or recording (by the
-//! suggested mapping) written as LeRobot v3.0 into memory, checked, and sent back as one zip
-//! archive for the page to save. Nothing is uploaded: the archive goes to the page only.
+//! suggested mapping; cameras as video through WebCodecs, or images) written as LeRobot v3.0 into
+//! memory, checked, and sent back as one zip archive for the page to save. Nothing is uploaded:
+//! the archive goes to the page only.
 
 use std::rc::Rc;
 
 use episcope_core::check::{check_dataset, CheckOptions};
 use episcope_core::convert::{
-    convert_recording_laid_out, relayout_dataset, suggest_mapping, ConvertError, ConvertProgress, LayoutOptions,
+    convert_recording_with_video, relayout_dataset, suggest_mapping_with, ConvertError, ConvertProgress, LayoutOptions,
     Mapping,
 };
+use episcope_core::writer::video::VideoEncoders;
 use episcope_core::writer::zip::zip_folder;
 use episcope_core::writer::MemorySink;
 use episcope_core::DatasetTree;
@@ -130,10 +132,11 @@ async fn convert_open_recording(
     running: &Running,
     delay_ms: u32,
 ) -> Result<Written, ConvertError> {
+    let can_encode_video = super::video::can_encode_h264().await;
     let (mapping, mut notes) = match mapping_toml {
         Some(text) => (Mapping::parse(&text, "mapping.toml")?, Vec::new()),
         None => {
-            let suggestion = suggest_mapping(&open.tree, &open.recording).await?;
+            let suggestion = suggest_mapping_with(&open.tree, &open.recording, can_encode_video).await?;
             (suggestion.mapping, suggestion.notes)
         }
     };
@@ -141,9 +144,21 @@ async fn convert_open_recording(
     let mut sink = MemorySink::default();
     let mut progress = progress_to_page(request_id, &tree);
     let cancelled = || running.cancelled();
-    let summary =
-        convert_recording_laid_out(&tree, &open.recording, &mapping, layout, &mut sink, &mut progress, &cancelled)
-            .await?;
+    // Video cameras are encoded by the browser's WebCodecs; without it the converter refuses them
+    // and says to write images instead.
+    let encoders = super::video::WebCodecsEncoders;
+    let video = can_encode_video.then_some(&encoders as &dyn VideoEncoders);
+    let summary = convert_recording_with_video(
+        &tree,
+        &open.recording,
+        &mapping,
+        layout,
+        video,
+        &mut sink,
+        &mut progress,
+        &cancelled,
+    )
+    .await?;
     for flagged in &summary.flagged {
         notes.push(format!(
             "episode {}: {} frames of {} have no sample within the tolerance",

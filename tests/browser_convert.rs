@@ -15,6 +15,10 @@ use episcope_core::check::{check_dataset, CheckOptions};
 use episcope_core::lerobot::{open_dataset, read_episode_frames};
 use episcope_core::DatasetTree;
 use support::{dist_dir, shared_datasets, Browser, StaticServer};
+use video_support::{aloha_frame, annex_b_samples, decode_rgb, psnr_db};
+
+#[path = "../crates/episcope-core/tests/video_support/mod.rs"]
+mod video_support;
 
 /// The archive's files under its top folder (which must be `folder`).
 fn unzip(bytes: Vec<u8>, folder: &str) -> BTreeMap<String, bytes::Bytes> {
@@ -172,6 +176,62 @@ async fn a_recording_converts_by_the_suggested_mapping_and_a_slow_conversion_can
     browser.wait_for("[data-testid=convert-cancel]").await.click().await.unwrap();
     browser.wait_for("[data-testid=convert-cancelled]").await;
     assert!(browser.client.find(fantoccini::Locator::Css("[data-testid=convert-download]")).await.is_err());
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_aloha_camera_converts_in_the_page_to_h264_by_the_browsers_own_encoder() {
+    let server = StaticServer::start(dist_dir());
+    let browser = Browser::start(&server).await;
+    let hdf5 = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("crates/episcope-core/tests/fixtures/recordings/hdf5/episode_0.hdf5");
+    browser.client.goto(&server.url("")).await.unwrap();
+    browser.wait_for("[data-testid=open-recording]").await.send_keys(&hdf5.display().to_string()).await.unwrap();
+    browser.wait_for("[data-testid=recording-overview]").await;
+    // This browser's WebCodecs encodes H.264, so the suggestion makes the camera a video.
+    let mapping =
+        browser.wait_for("[data-testid=convert-mapping]").await.prop("value").await.unwrap().unwrap_or_default();
+    assert!(
+        mapping.contains("stream = \"/observations/images/cam_high\"") && mapping.contains("dtype = \"video\""),
+        "{mapping}"
+    );
+    browser.wait_for("[data-testid=convert-start]").await.click().await.unwrap();
+    let result = "[data-testid=convert-result]";
+    assert_eq!(attr(&browser, result, "data-errors").await, "0");
+    assert_eq!(attr(&browser, result, "data-warnings").await, "0");
+    assert_eq!(attr(&browser, result, "data-frames").await, "50");
+    let name = attr(&browser, "[data-testid=convert-download]", "download").await;
+    browser.wait_for("[data-testid=convert-download]").await.click().await.unwrap();
+    let files = unzip(browser.downloaded(&name).await, name.trim_end_matches(".zip"));
+    let path = "videos/observation.images.cam_high/chunk-000/file-000.mp4";
+    let video = files.get(path).unwrap_or_else(|| panic!("no {path} in {:?}", files.keys())).clone();
+    let info: serde_json::Value = serde_json::from_slice(&files["meta/info.json"]).unwrap();
+    let camera = &info["features"]["observation.images.cam_high"];
+    assert_eq!((camera["dtype"].as_str(), camera["info"]["video.codec"].as_str()), (Some("video"), Some("h264")));
+    let out = DatasetTree::from_memory(files).expect("tree");
+    let report = pollster::block_on(check_dataset(&out, "converted", &CheckOptions::default(), &mut |_| {}));
+    assert_eq!(report.findings, vec![], "the page's video conversion has findings");
+
+    // Decoded by OpenH264 (not the browser that encoded it): one picture per frame, from a key frame,
+    // each nearest to its own source frame.
+    let (samples, sync) = annex_b_samples(&video);
+    assert_eq!((samples.len(), sync[0]), (50, 1));
+    let decoded = decode_rgb(&samples, 32, 24);
+    let mut worst = f64::INFINITY;
+    for (t, rgb) in decoded.iter().enumerate() {
+        let source = aloha_frame(t, 32, 24);
+        worst = worst.min(psnr_db(rgb, &source));
+        for u in [t.wrapping_sub(1), t + 1].into_iter().filter(|&u| u < 50) {
+            assert!(psnr_db(rgb, &source) > psnr_db(rgb, &aloha_frame(u, 32, 24)), "frame {t} looks like frame {u}");
+        }
+    }
+    println!("WebCodecs: worst PSNR over 50 frames {worst:.1} dB");
+    assert!(worst > 20.0, "worst frame PSNR {worst:.1} dB");
+    // Nothing of the recording left the page.
+    for request in server.recorded().iter().filter(|r| !r.is_browser_service()) {
+        assert_eq!((request.method.as_str(), request.body_bytes), ("GET", 0), "{request:?}");
+        assert!(!request.path.contains(".hdf5"), "{request:?}");
+    }
     browser.close().await;
 }
 

@@ -11,9 +11,12 @@ use episcope_core::convert::{convert_recording_with_video, suggest_mapping_with,
 use episcope_core::mp4::read_mp4_info;
 use episcope_core::recording::open_recording;
 use episcope_core::writer::h264::OpenH264Encoders;
+use episcope_core::writer::video::annex_b_nal_units;
 use episcope_core::writer::MemorySink;
 use episcope_core::DatasetTree;
-use mp4_atom::{Any, DecodeMaybe};
+use video_support::{aloha_frame, annex_b_samples, decode_rgb, psnr_db};
+
+mod video_support;
 
 fn fixture_tree(rel: &str) -> DatasetTree {
     let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/recordings")).join(rel);
@@ -41,67 +44,6 @@ fn convert_with_video(tree: &DatasetTree) -> (episcope_core::convert::Mapping, D
     ))
     .expect("converts");
     (suggestion.mapping, sink.into_tree().expect("tree"))
-}
-
-/// The samples of an mp4's one video track, as Annex B access units (SPS and PPS first), and the
-/// 1-based numbers of its sync samples (all, when the file has no `stss`).
-fn annex_b_samples(file: &[u8]) -> (Vec<Vec<u8>>, Vec<u32>) {
-    let mut cursor = std::io::Cursor::new(file);
-    let mut moov = None;
-    while let Some(atom) = Any::decode_maybe(&mut cursor).expect("boxes") {
-        if let Any::Moov(m) = atom {
-            moov = Some(m);
-        }
-    }
-    let moov = moov.expect("a moov");
-    let stbl = &moov.trak[0].mdia.minf.stbl;
-    let mp4_atom::Codec::Avc1(avc1) = &stbl.stsd.codecs[0] else { panic!("not avc1: {:?}", stbl.stsd.codecs) };
-    let sizes = match &stbl.stsz.samples {
-        mp4_atom::StszSamples::Different { sizes } => sizes.clone(),
-        mp4_atom::StszSamples::Identical { count, size } => vec![*size; *count as usize],
-    };
-    let mut offset = stbl.stco.as_ref().expect("stco").entries[0] as usize;
-    let mut samples = Vec::new();
-    for (k, &size) in sizes.iter().enumerate() {
-        let mut annex_b = Vec::new();
-        if k == 0 {
-            for unit in avc1.avcc.sequence_parameter_sets.iter().chain(&avc1.avcc.picture_parameter_sets) {
-                annex_b.extend_from_slice(&[0, 0, 0, 1]);
-                annex_b.extend_from_slice(unit);
-            }
-        }
-        let mut sample = &file[offset..offset + size as usize];
-        while !sample.is_empty() {
-            let n = u32::from_be_bytes(sample[..4].try_into().unwrap()) as usize;
-            annex_b.extend_from_slice(&[0, 0, 0, 1]);
-            annex_b.extend_from_slice(&sample[4..4 + n]);
-            sample = &sample[4 + n..];
-        }
-        samples.push(annex_b);
-        offset += size as usize;
-    }
-    let sync = match &stbl.stss {
-        Some(stss) => stss.entries.clone(),
-        None => (1..=sizes.len() as u32).collect(),
-    };
-    (samples, sync)
-}
-
-fn decode_rgb(samples: &[Vec<u8>], width: usize, height: usize) -> Vec<Vec<u8>> {
-    let mut decoder = openh264::decoder::Decoder::new().expect("decoder");
-    let mut frames = Vec::new();
-    for sample in samples {
-        let picture = decoder.decode(sample).expect("decodes").expect("one picture per sample");
-        let mut rgb = vec![0; width * height * 3];
-        picture.write_rgb8(&mut rgb);
-        frames.push(rgb);
-    }
-    frames
-}
-
-fn psnr_db(a: &[u8], b: &[u8]) -> f64 {
-    let mse = a.iter().zip(b).map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2)).sum::<f64>() / a.len() as f64;
-    10.0 * (255.0f64 * 255.0 / mse.max(1e-9)).log10()
 }
 
 fn file_bytes(tree: &DatasetTree, path: &str) -> Vec<u8> {
@@ -143,27 +85,58 @@ fn an_aloha_camera_becomes_an_h264_video_whose_frames_are_the_source_pixels() {
     let decoded = decode_rgb(&samples, 32, 24);
     let mut worst = f64::INFINITY;
     for (t, rgb) in decoded.iter().enumerate() {
-        let source: Vec<u8> = (0..24 * 32 * 3)
-            .map(|i| {
-                let (y, x, c) = (i / 96, (i / 3) % 32, i % 3);
-                ((t * 7 + y * 3 + x * 5 + c * 11) % 256) as u8
-            })
-            .collect();
+        let source = aloha_frame(t, 32, 24);
         worst = worst.min(psnr_db(rgb, &source));
         // Nearest in time is the same source frame: no other frame of the camera is closer.
-        let other = |u: usize| -> Vec<u8> {
-            (0..24 * 32 * 3)
-                .map(|i| {
-                    let (y, x, c) = (i / 96, (i / 3) % 32, i % 3);
-                    ((u * 7 + y * 3 + x * 5 + c * 11) % 256) as u8
-                })
-                .collect()
-        };
         for u in [t.wrapping_sub(1), t + 1].into_iter().filter(|&u| u < 50) {
-            assert!(psnr_db(rgb, &source) > psnr_db(rgb, &other(u)), "frame {t} looks like frame {u}");
+            assert!(psnr_db(rgb, &source) > psnr_db(rgb, &aloha_frame(u, 32, 24)), "frame {t} looks like frame {u}");
         }
     }
     println!("worst PSNR over 50 frames: {worst:.1} dB");
     // Measured 21.5 dB on this 32×24 pattern, whose colour changes every pixel (4:2:0 chroma halves it).
     assert!(worst > 20.0, "worst frame PSNR {worst:.1} dB");
+}
+
+#[test]
+fn consecutive_episodes_share_one_video_file_each_from_its_own_key_frame() {
+    // The same ALOHA episode twice (one file per episode): two episodes of 50 frames, one camera.
+    let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/recordings/hdf5/episode_0.hdf5"))
+        .expect("fixture");
+    let bytes = bytes::Bytes::from(bytes);
+    let tree = DatasetTree::from_memory([
+        ("episode_a.hdf5".to_string(), bytes.clone()),
+        ("episode_b.hdf5".to_string(), bytes),
+    ])
+    .unwrap();
+    let (mapping, out) = convert_with_video(&tree);
+    let report = pollster::block_on(check_dataset(&out, "converted", &CheckOptions::default(), &mut |_| {}));
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    let dataset = pollster::block_on(episcope_core::lerobot::open_dataset(&out, &mut |_| {})).expect("opens");
+    assert_eq!(dataset.episodes.iter().map(|e| e.length).collect::<Vec<_>>(), [50, 50]);
+    let path = "videos/observation.images.cam_high/chunk-000/file-000.mp4";
+    let fps = f64::from(mapping.fps);
+    for (episode, from_secs) in dataset.episodes.iter().zip([0.0, 50.0 / fps]) {
+        let video = &episode.videos[0];
+        assert_eq!(video.path, path, "episode {}", episode.index);
+        assert!((video.from_timestamp_secs - from_secs).abs() < 1e-9, "{video:?}");
+        let to_secs = video.to_timestamp_secs.expect("to_timestamp");
+        assert!((to_secs - from_secs - 50.0 / fps).abs() < 1e-9, "{video:?}");
+    }
+    assert!(out.get("videos/observation.images.cam_high/chunk-000/file-001.mp4").is_none());
+
+    let (samples, sync) = annex_b_samples(&file_bytes(&out, path));
+    assert_eq!(samples.len(), 100);
+    assert!(sync.contains(&1) && sync.contains(&51), "each episode starts on a key frame: {sync:?}");
+    // Decoded from the second episode's key frame alone (as a player seeking to it does).
+    let mut from_second_key = samples[50..].to_vec();
+    let parameter_sets: Vec<u8> = annex_b_nal_units(&samples[0])
+        .into_iter()
+        .filter(|unit| matches!(unit[0] & 0x1F, 7 | 8))
+        .flat_map(|unit| [&[0, 0, 0, 1][..], unit].concat())
+        .collect();
+    from_second_key[0] = [parameter_sets, from_second_key[0].clone()].concat();
+    let second = decode_rgb(&from_second_key, 32, 24);
+    for (t, rgb) in second.iter().enumerate() {
+        assert!(psnr_db(rgb, &aloha_frame(t, 32, 24)) > 20.0, "second episode, frame {t}");
+    }
 }

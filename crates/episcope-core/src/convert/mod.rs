@@ -313,7 +313,7 @@ pub async fn convert_recording_with_video(
                                 size.0, size.1
                             )));
                         }
-                        let location = track.append_episode(sink, grid.len(), &mut |k| rgb.frame(k))?;
+                        let location = track.append_episode(sink, grid.len(), &mut |k| rgb.frame(k)).await?;
                         videos.push(EpisodeVideo { location, stats: rgb.stats() });
                         if writer.is_none() {
                             video_features.push(VideoFeatureSpec {

@@ -22,8 +22,8 @@ pub struct Suggestion {
     pub notes: Vec<String>,
 }
 
-/// Suggests a mapping for `recording` from its first episode's streams, cameras as images (the
-/// page, which has no video encoder in the converter yet); see [`suggest_mapping_with`].
+/// Suggests a mapping for `recording` from its first episode's streams, cameras as images (for a
+/// converter without a video encoder); see [`suggest_mapping_with`].
 pub async fn suggest_mapping(tree: &DatasetTree, recording: &Recording) -> Result<Suggestion, ConvertError> {
     suggest_mapping_with(tree, recording, false).await
 }

@@ -2,6 +2,7 @@
 //! Cisco's OpenH264 through the `openh264` crate — no B-frames, so decode order is display order
 //! and every frame is one sample at `k / fps`.
 
+use crate::source::LocalBoxFuture;
 use openh264::encoder::{
     BitRate, Complexity, Encoder, EncoderConfig, FrameRate, FrameType, IntraFramePeriod, QpRange, RateControlMode,
     UsageType, VuiConfig,
@@ -63,7 +64,13 @@ impl VideoEncoders for OpenH264Encoders {
             .vui(VuiConfig::bt601());
         let encoder = Encoder::with_api_config(OpenH264API::from_source(), config)
             .map_err(|e| format!("OpenH264 would not start: {e}"))?;
-        Ok(Box::new(OpenH264Encoder { encoder, width: width as usize, height: height as usize, frames: 0 }))
+        Ok(Box::new(OpenH264Encoder {
+            encoder,
+            width: width as usize,
+            height: height as usize,
+            frames: 0,
+            encoded: Vec::new(),
+        }))
     }
 }
 
@@ -72,10 +79,12 @@ struct OpenH264Encoder {
     width: usize,
     height: usize,
     frames: u64,
+    /// Encoded since the last flush (OpenH264 encodes synchronously).
+    encoded: Vec<EncodedFrame>,
 }
 
-impl VideoEncoder for OpenH264Encoder {
-    fn encode(&mut self, rgb: &[u8], keyframe: bool) -> Result<EncodedFrame, String> {
+impl OpenH264Encoder {
+    fn encode_now(&mut self, rgb: &[u8], keyframe: bool) -> Result<(), String> {
         if rgb.len() != self.width * self.height * 3 {
             return Err(format!("a frame of {} bytes is not {}×{} RGB", rgb.len(), self.width, self.height));
         }
@@ -90,6 +99,17 @@ impl VideoEncoder for OpenH264Encoder {
         if matches!(frame_type, FrameType::Skip | FrameType::Invalid) {
             return Err(format!("OpenH264 gave no picture for a frame ({frame_type:?})"));
         }
-        Ok(EncodedFrame { annex_b: stream.to_vec() })
+        self.encoded.push(EncodedFrame { annex_b: stream.to_vec() });
+        Ok(())
+    }
+}
+
+impl VideoEncoder for OpenH264Encoder {
+    fn encode<'a>(&'a mut self, rgb: &'a [u8], keyframe: bool) -> LocalBoxFuture<'a, Result<(), String>> {
+        Box::pin(std::future::ready(self.encode_now(rgb, keyframe)))
+    }
+
+    fn flush(&mut self) -> LocalBoxFuture<'_, Result<Vec<EncodedFrame>, String>> {
+        Box::pin(std::future::ready(Ok(std::mem::take(&mut self.encoded))))
     }
 }

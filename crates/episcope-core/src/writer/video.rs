@@ -8,6 +8,8 @@
 
 use std::io::Write as _;
 
+use crate::source::LocalBoxFuture;
+
 use mp4_atom::{
     Avc1, Avcc, Dinf, Dref, Encode, Ftyp, Hdlr, Mdhd, Mdia, Minf, Moov, Mvhd, Stbl, Stco, Stsc, StscEntry, Stsd, Stss,
     Stsz, StszSamples, Stts, SttsEntry, Tkhd, Trak, Url, Visual, Vmhd,
@@ -31,12 +33,16 @@ pub struct EncodedFrame {
     pub annex_b: Vec<u8>,
 }
 
-/// Encodes one camera's frames, in order.
+/// Encodes one camera's frames, in order. Asynchronous because the browser's encoder is: frames
+/// are queued by [`encode`](Self::encode) (which may wait while the encoder's queue is full) and
+/// their access units are collected by [`flush`](Self::flush), once per episode.
 pub trait VideoEncoder {
-    /// Encodes one frame of `width × height` RGB pixels (3 bytes each, row-major); a key frame
-    /// when `keyframe` (every episode's first frame). Must return exactly one access unit per
-    /// frame (no skipped frames, no reordering).
-    fn encode(&mut self, rgb: &[u8], keyframe: bool) -> Result<EncodedFrame, String>;
+    /// Queues one frame of `width × height` RGB pixels (3 bytes each, row-major); a key frame when
+    /// `keyframe` (every episode's first frame).
+    fn encode<'a>(&'a mut self, rgb: &'a [u8], keyframe: bool) -> LocalBoxFuture<'a, Result<(), String>>;
+    /// Waits until every queued frame is encoded and returns their access units in order: exactly
+    /// one per frame (no skipped frames, no reordering).
+    fn flush(&mut self) -> LocalBoxFuture<'_, Result<Vec<EncodedFrame>, String>>;
 }
 
 /// Makes a [`VideoEncoder`] per camera.
@@ -145,7 +151,7 @@ impl VideoTrackWriter {
 
     /// Encodes one episode's frames (`frame(k)` is frame `k`'s RGB pixels) and returns where
     /// they are. A file full before the episode is closed first, so an episode never spans files.
-    pub fn append_episode(
+    pub async fn append_episode(
         &mut self,
         sink: &mut dyn DatasetSink,
         frames: usize,
@@ -154,9 +160,6 @@ impl VideoTrackWriter {
         let path = self.path_of(self.at);
         let err = |reason: String| WriteError::Encode { reason, path: path.clone() };
         let expected = self.width as usize * self.height as usize * 3;
-        let mut episode = Vec::with_capacity(frames);
-        let mut episode_bytes = 0u64;
-        let mut episode_keyframes = Vec::new();
         for k in 0..frames {
             let rgb = frame(k).map_err(&err)?;
             if rgb.len() != expected {
@@ -167,8 +170,17 @@ impl VideoTrackWriter {
                     self.height
                 )));
             }
-            let encoded = self.encoder.encode(&rgb, k == 0).map_err(&err)?;
-            let (sample, keyframe) = self.sample_of(&encoded).map_err(&err)?;
+            self.encoder.encode(&rgb, k == 0).await.map_err(&err)?;
+        }
+        let encoded = self.encoder.flush().await.map_err(&err)?;
+        if encoded.len() != frames {
+            return Err(err(format!("the encoder returned {} pictures for {frames} frames", encoded.len())));
+        }
+        let mut episode = Vec::with_capacity(frames);
+        let mut episode_bytes = 0u64;
+        let mut episode_keyframes = Vec::new();
+        for (k, encoded) in encoded.iter().enumerate() {
+            let (sample, keyframe) = self.sample_of(encoded).map_err(&err)?;
             if k == 0 && !keyframe {
                 return Err(err("the encoder did not start the episode on a key frame".into()));
             }
@@ -388,6 +400,65 @@ pub fn video_feature_info(width: u32, height: u32, fps: u32, (codec, pix_fmt): (
     })
 }
 
+/// An RGB frame (3 bytes a pixel, row-major) as I420 (planar Y, then U and V at half resolution
+/// each way), BT.601 limited range — what the page hands the browser's encoder. Chroma is the mean
+/// of each 2×2 block (the last row/column alone when a side is odd).
+pub fn rgb_to_i420(rgb: &[u8], width: usize, height: usize) -> Result<Vec<u8>, String> {
+    let pixels = width.checked_mul(height).filter(|&p| p as u64 <= MAX_VIDEO_PIXELS).ok_or("frame too large")?;
+    if rgb.len() != pixels * 3 {
+        return Err(format!("a frame of {} bytes is not {width}×{height} RGB", rgb.len()));
+    }
+    let (chroma_width, chroma_height) = (width.div_ceil(2), height.div_ceil(2));
+    let mut out = vec![0u8; pixels + 2 * chroma_width * chroma_height];
+    let (luma, chroma) = out.split_at_mut(pixels);
+    let (u_plane, v_plane) = chroma.split_at_mut(chroma_width * chroma_height);
+    for (y_out, rgb_pixel) in luma.iter_mut().zip(rgb.chunks_exact(3)) {
+        let [r, g, b] = [rgb_pixel[0], rgb_pixel[1], rgb_pixel[2]].map(i32::from);
+        *y_out = (((66 * r + 129 * g + 25 * b + 128) >> 8) + 16) as u8;
+    }
+    for cy in 0..chroma_height {
+        for cx in 0..chroma_width {
+            let (mut r, mut g, mut b, mut n) = (0i32, 0i32, 0i32, 0i32);
+            for y in (2 * cy)..(2 * cy + 2).min(height) {
+                for x in (2 * cx)..(2 * cx + 2).min(width) {
+                    let at = (y * width + x) * 3;
+                    r += i32::from(rgb[at]);
+                    g += i32::from(rgb[at + 1]);
+                    b += i32::from(rgb[at + 2]);
+                    n += 1;
+                }
+            }
+            let (r, g, b) = ((r + n / 2) / n, (g + n / 2) / n, (b + n / 2) / n);
+            u_plane[cy * chroma_width + cx] = (((-38 * r - 74 * g + 112 * b + 128) >> 8) + 128).clamp(0, 255) as u8;
+            v_plane[cy * chroma_width + cx] = (((112 * r - 94 * g - 18 * b + 128) >> 8) + 128).clamp(0, 255) as u8;
+        }
+    }
+    Ok(out)
+}
+
+/// The WebCodecs codec string of constrained-baseline H.264 (`avc1.42E0LL`) at the lowest level
+/// whose limits hold `width × height` at `fps` (H.264 Table A-1: macroblocks a frame and a second),
+/// or `None` beyond level 5.2.
+pub fn avc_codec_string(width: u32, height: u32, fps: u32) -> Option<String> {
+    // (level_idc, max macroblocks a second, max macroblocks a frame)
+    const LEVELS: [(u8, u64, u64); 8] = [
+        (0x1E, 40_500, 1_620),
+        (0x1F, 108_000, 3_600),
+        (0x20, 216_000, 5_120),
+        (0x28, 245_760, 8_192),
+        (0x2A, 522_240, 8_704),
+        (0x32, 589_824, 22_080),
+        (0x33, 983_040, 36_864),
+        (0x34, 2_073_600, 36_864),
+    ];
+    let frame_mbs = u64::from(width.div_ceil(16)) * u64::from(height.div_ceil(16));
+    let second_mbs = frame_mbs * u64::from(fps.max(1));
+    LEVELS
+        .iter()
+        .find(|&&(_, per_second, per_frame)| frame_mbs <= per_frame && second_mbs <= per_second)
+        .map(|&(level, ..)| format!("avc1.42E0{level:02X}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -398,5 +469,33 @@ mod tests {
         let units = annex_b_nal_units(&stream);
         assert_eq!(units, [&[0x67, 1, 2][..], &[0x68, 3][..], &[0x65, 4, 5][..]]);
         assert!(annex_b_nal_units(&[1, 2, 3]).is_empty());
+    }
+
+    #[test]
+    fn rgb_becomes_bt601_limited_range_i420() {
+        // 4×2: a black, white, red, grey column pair each; chroma of the left and right 2×2 blocks.
+        let px = |c: [u8; 3]| c;
+        let row = [px([0, 0, 0]), px([255, 255, 255]), px([255, 0, 0]), px([128, 128, 128])].concat();
+        let rgb = [row.clone(), row].concat();
+        let i420 = rgb_to_i420(&rgb, 4, 2).unwrap();
+        assert_eq!(i420.len(), 8 + 2 + 2);
+        assert_eq!(&i420[..4], &[16, 235, 82, 126], "Y: black, white, red, grey");
+        // Left block: mean of black and white is grey 128 → no colour; right: mean (192, 64, 64).
+        assert_eq!(i420[8], 128);
+        assert_eq!(i420[10], 128);
+        assert!(i420[9] < 128 && i420[11] > 128, "reddish block: U below, V above neutral: {i420:?}");
+        // Odd sides take the partial blocks.
+        assert_eq!(rgb_to_i420(&[255; 9], 3, 1).unwrap(), vec![235, 235, 235, 128, 128, 128, 128]);
+        assert!(rgb_to_i420(&[0; 5], 2, 1).is_err());
+    }
+
+    #[test]
+    fn the_avc_level_is_the_lowest_that_holds_the_size_and_rate() {
+        assert_eq!(avc_codec_string(32, 24, 50).as_deref(), Some("avc1.42E01E"));
+        assert_eq!(avc_codec_string(640, 480, 30).as_deref(), Some("avc1.42E01E"));
+        assert_eq!(avc_codec_string(1280, 720, 30).as_deref(), Some("avc1.42E01F"));
+        assert_eq!(avc_codec_string(1920, 1080, 30).as_deref(), Some("avc1.42E028"));
+        assert_eq!(avc_codec_string(3840, 2160, 30).as_deref(), Some("avc1.42E033"));
+        assert_eq!(avc_codec_string(7680, 4320, 30), None);
     }
 }
