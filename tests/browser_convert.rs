@@ -1,9 +1,10 @@
 //! End-to-end: conversion to LeRobot v3.0 in headless Chromium — a LeRobot v2.1 dataset with two
 //! cameras (picked through the real folder input) and an MCAP recording, converted by the worker,
 //! checked (the page shows the verdict), saved as one zip; the zip read back natively passes our
-//! checker with the same frames as the source. A slowed conversion is cancelled and leaves no
-//! archive. The conversion worker (the writer) is fetched only when converting. (The privacy test
-//! covers a conversion too.)
+//! checker with the same frames as the source; an ALOHA camera becomes H.264 by the browser's own
+//! encoder, which OpenH264 decodes and the official loader opens. A slowed conversion is cancelled
+//! and leaves no archive. The conversion worker (the writer) is fetched only when converting. (The
+//! privacy test covers a conversion too.)
 
 mod support;
 
@@ -33,6 +34,30 @@ fn unzip(bytes: Vec<u8>, folder: &str) -> BTreeMap<String, bytes::Bytes> {
         files.insert(relative.to_string(), bytes::Bytes::from(data));
     }
     files
+}
+
+/// What the official LeRobot loader (`tests/convert/load_official.py`, in the venv the test command
+/// creates: `$EPISCOPE_LOADER_PY`) sees in `files` written out as a folder. Missing, the test fails.
+fn load_official(files: &BTreeMap<String, bytes::Bytes>) -> serde_json::Value {
+    let python = std::env::var_os("EPISCOPE_LOADER_PY")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".tools/loader-venv/bin/python"));
+    assert!(python.is_file(), "the official loader is not installed at {}: run scripts/test.sh", python.display());
+    let dir = std::env::temp_dir().join(format!("episcope-page-output-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (path, bytes) in files {
+        let target = dir.join(path);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(&target, bytes).unwrap();
+    }
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/convert/load_official.py");
+    let out = std::process::Command::new(python).arg(script).arg(&dir).output().expect("run the official loader");
+    let _ = std::fs::remove_dir_all(&dir);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    });
+    assert_eq!(json["ok"], true, "{json}\n{}", String::from_utf8_lossy(&out.stderr));
+    json
 }
 
 async fn attr(browser: &Browser, css: &str, name: &str) -> String {
@@ -208,9 +233,12 @@ async fn an_aloha_camera_converts_in_the_page_to_h264_by_the_browsers_own_encode
     let info: serde_json::Value = serde_json::from_slice(&files["meta/info.json"]).unwrap();
     let camera = &info["features"]["observation.images.cam_high"];
     assert_eq!((camera["dtype"].as_str(), camera["info"]["video.codec"].as_str()), (Some("video"), Some("h264")));
-    let out = DatasetTree::from_memory(files).expect("tree");
+    let out = DatasetTree::from_memory(files.clone()).expect("tree");
     let report = pollster::block_on(check_dataset(&out, "converted", &CheckOptions::default(), &mut |_| {}));
     assert_eq!(report.findings, vec![], "the page's video conversion has findings");
+    // The official loader opens the saved dataset and decodes its video (first and last items).
+    let loaded = load_official(&files);
+    assert_eq!((loaded["num_frames"].as_u64(), &loaded["episode_lengths"]), (Some(50), &serde_json::json!([50])));
 
     // Decoded by OpenH264 (not the browser that encoded it): one picture per frame, from a key frame,
     // each nearest to its own source frame.
