@@ -157,6 +157,29 @@ def compressed_image(t_ns, i):
     return TS.types["sensor_msgs/msg/CompressedImage"](header=header(t_ns, "camera"), format="png", data=data)
 
 
+def jpeg_frame(i, w=32, h=24):
+    """Frame i of the JPEG camera: a smooth RGB gradient (6x + 4i, 10y, 200 - 4x) that JPEG keeps well."""
+    yy, xx = np.mgrid[0:h, 0:w]
+    rgb = np.stack([6 * xx + 4 * i, 10 * yy, 200 - 4 * xx], axis=-1)
+    return rgb.astype(np.uint8)
+
+
+def jpeg_bytes(rgb):
+    """A baseline JPEG of an (h, w, 3) uint8 array by Pillow (libjpeg-turbo): quality 95, 4:2:0."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(rgb, "RGB").save(buffer, format="JPEG", quality=95, subsampling=2)
+    return buffer.getvalue()
+
+
+def jpeg_image(t_ns, jpeg):
+    data = np.frombuffer(jpeg, dtype=np.uint8).copy()
+    return TS.types["sensor_msgs/msg/CompressedImage"](header=header(t_ns, "camera"), format="jpeg", data=data)
+
+
 def pose_stamped(t_ns, i):
     """20 Hz: a circle of radius 1 m in x-y, rising 0.1 m/s; yaw = t."""
     ts = TS.types
@@ -404,6 +427,26 @@ def main():
         ],
         msgs,
     )
+
+    # A JPEG camera (sensor_msgs/CompressedImage, format "jpeg", by Pillow) at 10 Hz beside JointState
+    # at 50 Hz over 1 s (MCAP storage). pil_decoded.rgb holds Pillow's own decoding of each JPEG
+    # (10 frames of 24x32x3 bytes, in order): the independent reference for our decoder.
+    from PIL import Image
+
+    jpegs = [jpeg_bytes(jpeg_frame(i)) for i in range(10)]
+    msgs = [(0, T0 + i * 20_000_000, joint_state(T0 + i * 20_000_000, i)) for i in range(50)]
+    msgs += [(1, T0 + 5_000_000 + i * 100_000_000, jpeg_image(T0 + 5_000_000 + i * 100_000_000, j)) for i, j in enumerate(jpegs)]
+    msgs.sort(key=lambda m: m[1])
+    write_mcap_bag(
+        out,
+        "jpeg_camera",
+        [("/joint_states", "sensor_msgs/msg/JointState"), ("/camera/image/compressed", "sensor_msgs/msg/CompressedImage")],
+        msgs,
+    )
+    import io
+
+    decoded = b"".join(np.asarray(Image.open(io.BytesIO(j)).convert("RGB"), dtype=np.uint8).tobytes() for j in jpegs)
+    (out / "jpeg_camera" / "pil_decoded.rgb").write_bytes(decoded)
 
     # The joint_image messages as a bag split in two files at 0.5 s, in both storage formats.
     msgs = [(0, T0 + i * 10_000_000, joint_state(T0 + i * 10_000_000, i)) for i in range(100)]

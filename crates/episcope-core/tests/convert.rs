@@ -9,7 +9,7 @@ use episcope_core::check::{check_dataset, CheckOptions, Report};
 use episcope_core::convert::{
     convert_recording, suggest_mapping, ConvertError, ConvertSummary, Mapping, OnFlagged, Split, Suggestion,
 };
-use episcope_core::lerobot::open_dataset;
+use episcope_core::lerobot::{open_dataset, read_image_frame};
 use episcope_core::parquet_io::ParquetFile;
 use episcope_core::recording::open_recording;
 use episcope_core::writer::MemorySink;
@@ -86,6 +86,7 @@ fn every_clean_recording_converts_to_a_dataset_the_checker_passes() {
         "rosbag2/joint_mcap",
         "rosbag2/split_sqlite3",
         "rosbag2/joint_image",
+        "rosbag2/jpeg_camera",
         "hdf5/episode_0.hdf5",
         "hdf5/robomimic.hdf5",
     ] {
@@ -219,4 +220,54 @@ fn a_mapping_naming_a_missing_stream_or_field_says_what_there_is() {
     mapping.features[0].stream = "/joint_state".into();
     let error = convert(&tree, &mapping).err().expect("no such stream").to_string();
     assert!(error.contains("/joint_state") && error.contains("/joint_states"), "{error}");
+}
+
+#[test]
+fn jpeg_camera_frames_become_images_equal_to_pillows_decoding_of_them() {
+    let tree = tree_of("rosbag2/jpeg_camera");
+    let suggestion = suggest(&tree);
+    let camera = suggestion.mapping.cameras.iter().find(|c| c.stream == "/camera/image/compressed");
+    let camera = camera.unwrap_or_else(|| panic!("the JPEG camera is not suggested: {:?}", suggestion.notes)).clone();
+    assert_eq!(suggestion.mapping.fps, 50, "from the 50 Hz JointState");
+    let (_, out) = convert(&tree, &suggestion.mapping).expect("converts");
+    let report = check(&out);
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    let dataset = pollster::block_on(open_dataset(&out, &mut |_| {})).expect("opens");
+    assert_eq!(dataset.info.total_frames, Some(50));
+    // make_rosbag2.py: camera frame i at 5 ms + i × 100 ms, joints (the frame grid) every 20 ms;
+    // pil_decoded.rgb: Pillow's (libjpeg-turbo's) decoding of each JPEG, 32×24 RGB.
+    let reference = std::fs::read(fixtures().join("rosbag2/jpeg_camera/pil_decoded.rgb")).expect("reference");
+    let frame_bytes = 32 * 24 * 3;
+    assert_eq!(reference.len(), 10 * frame_bytes);
+    let (mut worst, mut worst_mean) = (0u8, 0f64);
+    for k in 0..50u64 {
+        let t_ms = k as i64 * 20;
+        let nearest = (0..10i64).min_by_key(|i| ((5 + 100 * i - t_ms).abs(), *i)).unwrap() as usize;
+        let image =
+            pollster::block_on(read_image_frame(&out, &dataset, 0, &camera.name, k)).unwrap_or_else(|e| panic!("{e}"));
+        let mut decoder = png::Decoder::new(std::io::Cursor::new(image.bytes.as_ref()));
+        decoder.set_transformations(png::Transformations::IDENTITY);
+        let mut reader = decoder.read_info().expect("a PNG");
+        let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut pixels).expect("decodes");
+        assert_eq!((info.width, info.height, info.color_type), (32, 24, png::ColorType::Rgb), "frame {k}");
+        let reference_frame = |i: usize| &reference[i * frame_bytes..(i + 1) * frame_bytes];
+        let mean_diff = |i: usize| {
+            pixels.iter().zip(reference_frame(i)).map(|(a, b)| f64::from(a.abs_diff(*b))).sum::<f64>()
+                / frame_bytes as f64
+        };
+        worst = worst.max(pixels.iter().zip(reference_frame(nearest)).map(|(a, b)| a.abs_diff(*b)).max().unwrap());
+        worst_mean = worst_mean.max(mean_diff(nearest));
+        // The nearest camera frame, not a neighbour (the pattern moves 4 levels of red a frame).
+        for other in [nearest.wrapping_sub(1), nearest + 1].into_iter().filter(|&i| i < 10) {
+            assert!(mean_diff(nearest) < mean_diff(other), "frame {k} looks like camera frame {other}");
+        }
+    }
+    println!("difference from Pillow's decoding over 50 frames: largest {worst} levels, worst mean {worst_mean:.2}");
+    // Two decoders of the same JPEG differ by their IDCT rounding and chroma upsampling, not more:
+    // measured largest 6 levels, worst mean 0.59.
+    assert!(
+        worst <= 8 && worst_mean < 1.0,
+        "our JPEG decoding differs from Pillow's: {worst} levels, mean {worst_mean}"
+    );
 }

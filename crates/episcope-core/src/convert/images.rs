@@ -3,7 +3,8 @@
 //! parquet (`struct<bytes: binary, path: string>`, LeRobot's `datasets.Image` layout), with
 //! per-channel stats in [0, 1] over the frames LeRobot itself would sample (`sample_indices`,
 //! `auto_downsample_height_width` of its `compute_stats.py`). PNG is encoded and decoded by the
-//! `png` crate; JPEG frames and depth images are not converted yet (refused with that reason).
+//! `png` crate, JPEG decoded by `zune-jpeg`; depth images are not converted yet (refused with that
+//! reason).
 
 use std::io::Cursor;
 
@@ -104,10 +105,30 @@ fn to_rgb(frame: Frame) -> Result<Rgb, String> {
             };
             Ok(Rgb { width, height, pixels, png: already_rgb8.then_some(bytes) })
         }
+        Frame::Encoded { mime: "image/jpeg", bytes } => decode_jpeg(&bytes),
         Frame::Encoded { mime, .. } => Err(format!(
-            "{mime} camera frames are not converted yet (PNG and raw images are): remove this [[camera]] entry"
+            "{mime} camera frames are not converted yet (JPEG, PNG and raw images are): remove this [[camera]] entry"
         )),
     }
+}
+
+/// A JPEG frame (baseline or progressive, any subsampling; greyscale and CMYK become RGB) by
+/// `zune-jpeg`. The size is read from the header and bounded before any pixel buffer is allocated.
+fn decode_jpeg(bytes: &[u8]) -> Result<Rgb, String> {
+    use zune_jpeg::zune_core::colorspace::ColorSpace;
+    use zune_jpeg::zune_core::options::DecoderOptions;
+    let options = DecoderOptions::default().jpeg_set_out_colorspace(ColorSpace::RGB);
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(bytes, options);
+    decoder.decode_headers().map_err(|e| format!("JPEG frame: {e}"))?;
+    let (width, height) = decoder.dimensions().ok_or("JPEG frame: no size in its header")?;
+    if width as u64 * height as u64 > crate::recording::image::MAX_IMAGE_PIXELS {
+        return Err(format!("a {width}×{height} JPEG frame is too large"));
+    }
+    let pixels = decoder.decode().map_err(|e| format!("JPEG frame: {e}"))?;
+    if pixels.len() != width * height * 3 {
+        return Err(format!("JPEG frame: {} bytes decoded for {width}×{height} RGB", pixels.len()));
+    }
+    Ok(Rgb { width: width as u32, height: height as u32, pixels, png: None })
 }
 
 fn encode_png(rgb: &Rgb) -> Result<Vec<u8>, String> {
@@ -352,7 +373,9 @@ mod tests {
         assert_eq!(s.min, [0.0, 0.0, 10.0 / 255.0]);
         assert_eq!(s.max, [1.0, 1.0, 30.0 / 255.0]);
         assert!((s.mean[0] - 0.5).abs() < 1e-12 && (s.std[0] - 0.5).abs() < 1e-12);
-        let jpeg = to_rgb(Frame::Encoded { mime: "image/jpeg", bytes: vec![0xFF, 0xD8] });
-        assert!(jpeg.err().unwrap().contains("not converted yet"));
+        let truncated = to_rgb(Frame::Encoded { mime: "image/jpeg", bytes: vec![0xFF, 0xD8] });
+        assert!(truncated.err().unwrap().starts_with("JPEG frame: "));
+        let webp = to_rgb(Frame::Encoded { mime: "image/webp", bytes: vec![0x52, 0x49] });
+        assert!(webp.err().unwrap().contains("not converted yet"));
     }
 }

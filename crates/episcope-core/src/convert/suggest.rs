@@ -29,7 +29,7 @@ pub async fn suggest_mapping(tree: &DatasetTree, recording: &Recording) -> Resul
 }
 
 /// Suggests a mapping for `recording` from its first episode's streams. Each camera's first frame
-/// is looked at: one that cannot become an RGB image yet (JPEG, depth) is left out, with a note;
+/// is looked at: one that cannot become an RGB image yet (depth, 16-bit) is left out, with a note;
 /// the others become videos when `can_encode_video` (and their width and height are even, as
 /// H.264 in yuv420p needs), else images.
 pub async fn suggest_mapping_with(
