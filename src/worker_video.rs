@@ -10,7 +10,8 @@ use std::rc::Rc;
 
 use episcope_core::source::LocalBoxFuture;
 use episcope_core::writer::video::{
-    avc_codec_string, rgb_to_i420, EncodedFrame, VideoEncoder, VideoEncoders, H264_CODEC,
+    avc_codec_string, h264_size_problem, rgb_to_i420, target_bitrate_bps, EncodedFrame, VideoEncoder, VideoEncoders,
+    DEFAULT_BITS_PER_PIXEL, DEFAULT_KEYFRAME_INTERVAL, H264_CODEC, H264_PIX_FMT,
 };
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -50,9 +51,6 @@ extern "C" {
     fn copy_to(this: &JsEncodedVideoChunk, destination: &Uint8Array) -> Result<(), JsValue>;
 }
 
-/// Bits per pixel of the target bit rate, and the key-frame period: as the CLI's OpenH264 encoder.
-const BITS_PER_PIXEL: f64 = 0.2;
-const KEYFRAME_INTERVAL: u64 = 60;
 /// Frames queued in the browser's encoder before `encode` waits for it (bounds the worker's memory).
 const MAX_QUEUED_FRAMES: u32 = 8;
 
@@ -73,8 +71,7 @@ fn config(codec: &str, width: u32, height: u32, fps: u32) -> Object {
     set(&config, "codec", codec);
     set(&config, "width", width);
     set(&config, "height", height);
-    let bits = (f64::from(width) * f64::from(height) * f64::from(fps) * BITS_PER_PIXEL).max(200_000.0);
-    set(&config, "bitrate", bits);
+    set(&config, "bitrate", target_bitrate_bps(width, height, fps, DEFAULT_BITS_PER_PIXEL));
     set(&config, "framerate", fps);
     set(&config, "latencyMode", "quality");
     let avc = Object::new();
@@ -103,15 +100,12 @@ pub(super) struct WebCodecsEncoders;
 
 impl VideoEncoders for WebCodecsEncoders {
     fn codec(&self) -> (&'static str, &'static str) {
-        (H264_CODEC, "yuv420p")
+        (H264_CODEC, H264_PIX_FMT)
     }
 
     fn open(&self, width: u32, height: u32, fps: u32) -> Result<Box<dyn VideoEncoder>, String> {
-        if !width.is_multiple_of(2) || !height.is_multiple_of(2) {
-            return Err(format!(
-                "H.264 in yuv420p needs an even width and height, the camera is {width}×{height}; write it as \
-                 images (dtype = \"image\")"
-            ));
+        if let Some(why) = h264_size_problem(width, height) {
+            return Err(why);
         }
         let codec = avc_codec_string(width, height, fps)
             .ok_or_else(|| format!("{width}×{height} at {fps} fps is beyond H.264 level 5.2"))?;
@@ -196,7 +190,7 @@ impl WebCodecsEncoder {
         let frame = JsVideoFrame::new(&Uint8Array::from(i420.as_slice()), &init)
             .map_err(|e| format!("WebCodecs frame: {}", describe(&e)))?;
         let options = Object::new();
-        set(&options, "keyFrame", keyframe || self.frames.is_multiple_of(KEYFRAME_INTERVAL));
+        set(&options, "keyFrame", keyframe || self.frames.is_multiple_of(u64::from(DEFAULT_KEYFRAME_INTERVAL)));
         let queued = self.encoder.encode(&frame, &options);
         frame.close();
         queued.map_err(|e| format!("WebCodecs: {}", describe(&e)))?;

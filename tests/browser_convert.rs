@@ -16,7 +16,10 @@ use episcope_core::check::{check_dataset, CheckOptions};
 use episcope_core::lerobot::{open_dataset, read_episode_frames};
 use episcope_core::DatasetTree;
 use support::{dist_dir, shared_datasets, Browser, StaticServer};
-use video_support::{aloha_frame, annex_b_samples, decode_rgb, psnr_db};
+use video_support::{
+    aloha_frame, annex_b_samples, decode_rgb, jpeg_camera_frame_at, pil_decoded_frames, worst_psnr_of_nearest_db,
+    JPEG_CAMERA_FRAMES,
+};
 
 #[path = "../crates/episcope-core/tests/video_support/mod.rs"]
 mod video_support;
@@ -210,30 +213,46 @@ async fn a_recording_converts_by_the_suggested_mapping_and_a_slow_conversion_can
     browser.close().await;
 }
 
+/// Opens `paths` as one recording in the page, takes the suggested mapping (returned) and converts
+/// with it: the page's verdict has no errors and `frames` frames; returns the saved zip's files.
+async fn convert_recording_in_page(
+    browser: &Browser,
+    server: &StaticServer,
+    paths: &[PathBuf],
+    frames: &str,
+) -> (String, BTreeMap<String, bytes::Bytes>) {
+    let joined: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    browser.client.goto(&server.url("")).await.unwrap();
+    browser.wait_for("[data-testid=open-recording]").await.send_keys(&joined.join("\n")).await.unwrap();
+    browser.wait_for("[data-testid=recording-overview]").await;
+    let mapping =
+        browser.wait_for("[data-testid=convert-mapping]").await.prop("value").await.unwrap().unwrap_or_default();
+    browser.wait_for("[data-testid=convert-start]").await.click().await.unwrap();
+    let result = "[data-testid=convert-result]";
+    assert_eq!(attr(browser, result, "data-errors").await, "0", "{mapping}");
+    assert_eq!(attr(browser, result, "data-warnings").await, "0", "{mapping}");
+    assert_eq!(attr(browser, result, "data-frames").await, frames, "{mapping}");
+    let name = attr(browser, "[data-testid=convert-download]", "download").await;
+    browser.wait_for("[data-testid=convert-download]").await.click().await.unwrap();
+    let files = unzip(browser.downloaded(&name).await, name.trim_end_matches(".zip"));
+    (mapping, files)
+}
+
+fn recording_fixture(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("crates/episcope-core/tests/fixtures/recordings").join(rel)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_aloha_camera_converts_in_the_page_to_h264_by_the_browsers_own_encoder() {
     let server = StaticServer::start(dist_dir());
     let browser = Browser::start(&server).await;
-    let hdf5 = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("crates/episcope-core/tests/fixtures/recordings/hdf5/episode_0.hdf5");
-    browser.client.goto(&server.url("")).await.unwrap();
-    browser.wait_for("[data-testid=open-recording]").await.send_keys(&hdf5.display().to_string()).await.unwrap();
-    browser.wait_for("[data-testid=recording-overview]").await;
+    let (mapping, files) =
+        convert_recording_in_page(&browser, &server, &[recording_fixture("hdf5/episode_0.hdf5")], "50").await;
     // This browser's WebCodecs encodes H.264, so the suggestion makes the camera a video.
-    let mapping =
-        browser.wait_for("[data-testid=convert-mapping]").await.prop("value").await.unwrap().unwrap_or_default();
     assert!(
         mapping.contains("stream = \"/observations/images/cam_high\"") && mapping.contains("dtype = \"video\""),
         "{mapping}"
     );
-    browser.wait_for("[data-testid=convert-start]").await.click().await.unwrap();
-    let result = "[data-testid=convert-result]";
-    assert_eq!(attr(&browser, result, "data-errors").await, "0");
-    assert_eq!(attr(&browser, result, "data-warnings").await, "0");
-    assert_eq!(attr(&browser, result, "data-frames").await, "50");
-    let name = attr(&browser, "[data-testid=convert-download]", "download").await;
-    browser.wait_for("[data-testid=convert-download]").await.click().await.unwrap();
-    let files = unzip(browser.downloaded(&name).await, name.trim_end_matches(".zip"));
     let path = "videos/observation.images.cam_high/chunk-000/file-000.mp4";
     let video = files.get(path).unwrap_or_else(|| panic!("no {path} in {:?}", files.keys())).clone();
     let info: serde_json::Value = serde_json::from_slice(&files["meta/info.json"]).unwrap();
@@ -254,14 +273,7 @@ async fn an_aloha_camera_converts_in_the_page_to_h264_by_the_browsers_own_encode
     let (samples, sync) = annex_b_samples(&video);
     assert_eq!((samples.len(), sync[0]), (50, 1));
     let decoded = decode_rgb(&samples, 32, 24);
-    let mut worst = f64::INFINITY;
-    for (t, rgb) in decoded.iter().enumerate() {
-        let source = aloha_frame(t, 32, 24);
-        worst = worst.min(psnr_db(rgb, &source));
-        for u in [t.wrapping_sub(1), t + 1].into_iter().filter(|&u| u < 50) {
-            assert!(psnr_db(rgb, &source) > psnr_db(rgb, &aloha_frame(u, 32, 24)), "frame {t} looks like frame {u}");
-        }
-    }
+    let worst = worst_psnr_of_nearest_db(&decoded, |t| t, 50, |t| aloha_frame(t, 32, 24));
     println!("WebCodecs: worst PSNR over 50 frames {worst:.1} dB");
     assert!(worst > 20.0, "worst frame PSNR {worst:.1} dB");
     // Nothing of the recording left the page.
@@ -276,39 +288,19 @@ async fn an_aloha_camera_converts_in_the_page_to_h264_by_the_browsers_own_encode
 async fn a_jpeg_camera_of_a_ros2_bag_converts_in_the_page_to_video() {
     let server = StaticServer::start(dist_dir());
     let browser = Browser::start(&server).await;
-    let bag = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("crates/episcope-core/tests/fixtures/recordings/rosbag2/jpeg_camera");
-    let files = [bag.join("metadata.yaml"), bag.join("jpeg_camera.mcap")].map(|p| p.display().to_string());
-    browser.client.goto(&server.url("")).await.unwrap();
-    browser.wait_for("[data-testid=open-recording]").await.send_keys(&files.join("\n")).await.unwrap();
-    browser.wait_for("[data-testid=recording-overview]").await;
-    let mapping =
-        browser.wait_for("[data-testid=convert-mapping]").await.prop("value").await.unwrap().unwrap_or_default();
+    let bag = recording_fixture("rosbag2/jpeg_camera");
+    let paths = [bag.join("metadata.yaml"), bag.join("jpeg_camera.mcap")];
+    // JointState at 50 Hz for 1 s.
+    let (mapping, files) = convert_recording_in_page(&browser, &server, &paths, "50").await;
     assert!(mapping.contains("stream = \"/camera/image/compressed\""), "the JPEG camera is suggested: {mapping}");
-    browser.wait_for("[data-testid=convert-start]").await.click().await.unwrap();
-    let result = "[data-testid=convert-result]";
-    assert_eq!(attr(&browser, result, "data-errors").await, "0");
-    assert_eq!(attr(&browser, result, "data-frames").await, "50", "JointState at 50 Hz for 1 s");
-    let name = attr(&browser, "[data-testid=convert-download]", "download").await;
-    browser.wait_for("[data-testid=convert-download]").await.click().await.unwrap();
-    let files = unzip(browser.downloaded(&name).await, name.trim_end_matches(".zip"));
     let (path, video) = files.iter().find(|(p, _)| p.starts_with("videos/")).expect("a camera video");
     assert!(path.ends_with("chunk-000/file-000.mp4"), "{path}");
-    // Each decoded frame is nearest to Pillow's decoding of the camera frame nearest in time
-    // (make_rosbag2.py: camera frame i at 5 ms + i × 100 ms, dataset frames every 20 ms).
-    let reference = std::fs::read(bag.join("pil_decoded.rgb")).expect("Pillow's decoding");
-    let camera_frame = |i: usize| &reference[i * 2304..(i + 1) * 2304];
+    // Each decoded frame is nearest to Pillow's decoding of the camera frame nearest in time.
+    let reference = pil_decoded_frames(&bag);
     let (samples, _) = annex_b_samples(video);
     let decoded = decode_rgb(&samples, 32, 24);
     assert_eq!(decoded.len(), 50);
-    let mut worst = f64::INFINITY;
-    for (k, rgb) in decoded.iter().enumerate() {
-        let nearest = (0..10i64).min_by_key(|i| ((5 + 100 * i - 20 * k as i64).abs(), *i)).unwrap() as usize;
-        worst = worst.min(psnr_db(rgb, camera_frame(nearest)));
-        for other in [nearest.wrapping_sub(1), nearest + 1].into_iter().filter(|&i| i < 10) {
-            assert!(psnr_db(rgb, camera_frame(nearest)) > psnr_db(rgb, camera_frame(other)), "frame {k}");
-        }
-    }
+    let worst = worst_psnr_of_nearest_db(&decoded, jpeg_camera_frame_at, JPEG_CAMERA_FRAMES, |i| reference[i].clone());
     println!("JPEG camera through WebCodecs: worst PSNR over 50 frames {worst:.1} dB");
     assert!(worst > 30.0, "worst frame PSNR {worst:.1} dB");
     browser.close().await;

@@ -7,6 +7,7 @@ OUT_DIR defaults to crates/episcope-core/tests/fixtures/recordings/rosbag2; each
 """
 
 import hashlib
+import io
 import json
 import re
 import shutil
@@ -17,6 +18,7 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 from rosbags.rosbag2 import StoragePlugin, Writer
 from rosbags.typesys import Stores, get_typestore
 
@@ -166,10 +168,6 @@ def jpeg_frame(i, w=32, h=24):
 
 def jpeg_bytes(rgb):
     """A baseline JPEG of an (h, w, 3) uint8 array by Pillow (libjpeg-turbo): quality 95, 4:2:0."""
-    import io
-
-    from PIL import Image
-
     buffer = io.BytesIO()
     Image.fromarray(rgb, "RGB").save(buffer, format="JPEG", quality=95, subsampling=2)
     return buffer.getvalue()
@@ -315,8 +313,6 @@ def write_split_bag(out, name, topics, messages, split_ns, storage):
     each half is written by rosbags as its own bag, then the halves' files go into one folder under
     one metadata.yaml listing both (the format rosbag2 writes for split bags). rosbags' own reader
     reads the result back before it is kept, so the layout is checked by an independent reader."""
-    import io
-
     from rosbags.rosbag2 import Reader
     from ruamel.yaml import YAML
 
@@ -431,8 +427,6 @@ def main():
     # A JPEG camera (sensor_msgs/CompressedImage, format "jpeg", by Pillow) at 10 Hz beside JointState
     # at 50 Hz over 1 s (MCAP storage). pil_decoded.rgb holds Pillow's own decoding of each JPEG
     # (10 frames of 24x32x3 bytes, in order): the independent reference for our decoder.
-    from PIL import Image
-
     jpegs = [jpeg_bytes(jpeg_frame(i)) for i in range(10)]
     msgs = [(0, T0 + i * 20_000_000, joint_state(T0 + i * 20_000_000, i)) for i in range(50)]
     msgs += [(1, T0 + 5_000_000 + i * 100_000_000, jpeg_image(T0 + 5_000_000 + i * 100_000_000, j)) for i, j in enumerate(jpegs)]
@@ -443,8 +437,6 @@ def main():
         [("/joint_states", "sensor_msgs/msg/JointState"), ("/camera/image/compressed", "sensor_msgs/msg/CompressedImage")],
         msgs,
     )
-    import io
-
     decoded = b"".join(np.asarray(Image.open(io.BytesIO(j)).convert("RGB"), dtype=np.uint8).tobytes() for j in jpegs)
     (out / "jpeg_camera" / "pil_decoded.rgb").write_bytes(decoded)
 

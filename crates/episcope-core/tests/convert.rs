@@ -14,6 +14,9 @@ use episcope_core::parquet_io::ParquetFile;
 use episcope_core::recording::open_recording;
 use episcope_core::writer::MemorySink;
 use episcope_core::DatasetTree;
+use video_support::{jpeg_camera_frame_at, pil_decoded_frames, JPEG_CAMERA_FRAMES};
+
+mod video_support;
 
 fn fixtures() -> PathBuf {
     std::env::var_os("EPISCOPE_RECORDING_FIXTURES")
@@ -234,15 +237,11 @@ fn jpeg_camera_frames_become_images_equal_to_pillows_decoding_of_them() {
     assert!(report.findings.is_empty(), "{:#?}", report.findings);
     let dataset = pollster::block_on(open_dataset(&out, &mut |_| {})).expect("opens");
     assert_eq!(dataset.info.total_frames, Some(50));
-    // make_rosbag2.py: camera frame i at 5 ms + i × 100 ms, joints (the frame grid) every 20 ms;
-    // pil_decoded.rgb: Pillow's (libjpeg-turbo's) decoding of each JPEG, 32×24 RGB.
-    let reference = std::fs::read(fixtures().join("rosbag2/jpeg_camera/pil_decoded.rgb")).expect("reference");
+    let reference = pil_decoded_frames(&fixtures().join("rosbag2/jpeg_camera"));
     let frame_bytes = 32 * 24 * 3;
-    assert_eq!(reference.len(), 10 * frame_bytes);
     let (mut worst, mut worst_mean) = (0u8, 0f64);
     for k in 0..50u64 {
-        let t_ms = k as i64 * 20;
-        let nearest = (0..10i64).min_by_key(|i| ((5 + 100 * i - t_ms).abs(), *i)).unwrap() as usize;
+        let nearest = jpeg_camera_frame_at(k as usize);
         let image =
             pollster::block_on(read_image_frame(&out, &dataset, 0, &camera.name, k)).unwrap_or_else(|e| panic!("{e}"));
         let mut decoder = png::Decoder::new(std::io::Cursor::new(image.bytes.as_ref()));
@@ -251,15 +250,13 @@ fn jpeg_camera_frames_become_images_equal_to_pillows_decoding_of_them() {
         let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
         let info = reader.next_frame(&mut pixels).expect("decodes");
         assert_eq!((info.width, info.height, info.color_type), (32, 24, png::ColorType::Rgb), "frame {k}");
-        let reference_frame = |i: usize| &reference[i * frame_bytes..(i + 1) * frame_bytes];
         let mean_diff = |i: usize| {
-            pixels.iter().zip(reference_frame(i)).map(|(a, b)| f64::from(a.abs_diff(*b))).sum::<f64>()
-                / frame_bytes as f64
+            pixels.iter().zip(&reference[i]).map(|(a, b)| f64::from(a.abs_diff(*b))).sum::<f64>() / frame_bytes as f64
         };
-        worst = worst.max(pixels.iter().zip(reference_frame(nearest)).map(|(a, b)| a.abs_diff(*b)).max().unwrap());
+        worst = worst.max(pixels.iter().zip(&reference[nearest]).map(|(a, b)| a.abs_diff(*b)).max().unwrap());
         worst_mean = worst_mean.max(mean_diff(nearest));
         // The nearest camera frame, not a neighbour (the pattern moves 4 levels of red a frame).
-        for other in [nearest.wrapping_sub(1), nearest + 1].into_iter().filter(|&i| i < 10) {
+        for other in [nearest.wrapping_sub(1), nearest + 1].into_iter().filter(|&i| i < JPEG_CAMERA_FRAMES) {
             assert!(mean_diff(nearest) < mean_diff(other), "frame {k} looks like camera frame {other}");
         }
     }

@@ -11,6 +11,7 @@ use crate::recording::open::strip_demo;
 use crate::recording::read::{read_episode, EpisodeStream};
 use crate::recording::{NumericField, Recording, RecordingError, StreamKind};
 use crate::tree::DatasetTree;
+use crate::writer::video::h264_size_problem;
 
 /// Words in a topic that mark what was commanded rather than measured.
 const ACTION_WORDS: [&str; 8] = ["action", "leader", "command", "cmd", "target", "goal", "master", "teleop"];
@@ -54,18 +55,14 @@ pub async fn suggest_mapping_with(
         match looked {
             Err(why) => suggestion.notes.push(format!("camera {} is left out: {why}", camera.stream)),
             Ok((width, height)) => {
-                if can_encode_video && width.is_multiple_of(2) && height.is_multiple_of(2) {
-                    camera.dtype = CameraDtype::Video;
-                } else {
-                    camera.dtype = CameraDtype::Image;
-                    if can_encode_video {
-                        suggestion.notes.push(format!(
-                            "camera {} is {width}×{height}: written as PNG images (H.264 video needs an even width \
-                             and height)",
-                            camera.stream
-                        ));
+                camera.dtype = match (can_encode_video, h264_size_problem(width, height)) {
+                    (true, None) => CameraDtype::Video,
+                    (true, Some(why)) => {
+                        suggestion.notes.push(format!("camera {}: {why}; suggested as images", camera.stream));
+                        CameraDtype::Image
                     }
-                }
+                    (false, _) => CameraDtype::Image,
+                };
                 kept.push(camera);
             }
         }

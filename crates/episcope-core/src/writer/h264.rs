@@ -7,10 +7,13 @@ use openh264::encoder::{
     BitRate, Complexity, Encoder, EncoderConfig, FrameRate, FrameType, IntraFramePeriod, QpRange, RateControlMode,
     UsageType, VuiConfig,
 };
-use openh264::formats::{RgbSliceU8, YUVBuffer};
+use openh264::formats::YUVSlices;
 use openh264::OpenH264API;
 
-use super::video::{EncodedFrame, VideoEncoder, VideoEncoders, H264_CODEC};
+use super::video::{
+    h264_size_problem, rgb_to_i420, target_bitrate_bps, EncodedFrame, VideoEncoder, VideoEncoders,
+    DEFAULT_BITS_PER_PIXEL, DEFAULT_KEYFRAME_INTERVAL, H264_CODEC, H264_PIX_FMT,
+};
 
 /// OpenH264's largest frame (either orientation).
 const MAX_SIDE: u32 = 3840;
@@ -26,29 +29,23 @@ pub struct OpenH264Encoders {
 
 impl Default for OpenH264Encoders {
     fn default() -> Self {
-        // 0.2 bit/pixel: ~1.8 Mbit/s for 640×480 at 30 fps — camera footage without visible blocks.
-        Self { bits_per_pixel: 0.2, keyframe_interval: 60 }
+        Self { bits_per_pixel: DEFAULT_BITS_PER_PIXEL, keyframe_interval: DEFAULT_KEYFRAME_INTERVAL }
     }
 }
 
 impl VideoEncoders for OpenH264Encoders {
     fn codec(&self) -> (&'static str, &'static str) {
-        (H264_CODEC, "yuv420p")
+        (H264_CODEC, H264_PIX_FMT)
     }
 
     fn open(&self, width: u32, height: u32, fps: u32) -> Result<Box<dyn VideoEncoder>, String> {
-        if !width.is_multiple_of(2) || !height.is_multiple_of(2) {
-            return Err(format!(
-                "H.264 in yuv420p needs an even width and height, the camera is {width}×{height}; write it as \
-                 images (dtype = \"image\")"
-            ));
+        if let Some(why) = h264_size_problem(width, height) {
+            return Err(why);
         }
         if width.max(height) > MAX_SIDE || width.min(height) > MAX_SHORT_SIDE {
             return Err(format!("{width}×{height} is larger than the encoder's 3840×2160"));
         }
-        // OpenH264 refuses a target below its floor for the size; 200 kbit/s covers small frames.
-        let bits = (f64::from(width) * f64::from(height) * f64::from(fps) * self.bits_per_pixel)
-            .clamp(200_000.0, f64::from(u32::MAX));
+        let bits = target_bitrate_bps(width, height, fps, self.bits_per_pixel);
         let config = EncoderConfig::new()
             .skip_frames(false)
             .rate_control_mode(RateControlMode::Quality)
@@ -85,10 +82,11 @@ struct OpenH264Encoder {
 
 impl OpenH264Encoder {
     fn encode_now(&mut self, rgb: &[u8], keyframe: bool) -> Result<(), String> {
-        if rgb.len() != self.width * self.height * 3 {
-            return Err(format!("a frame of {} bytes is not {}×{} RGB", rgb.len(), self.width, self.height));
-        }
-        let yuv = YUVBuffer::from_rgb8_source(RgbSliceU8::new(rgb, (self.width, self.height)));
+        // The same RGB → I420 conversion as the page's encoder (it also checks the frame's size).
+        let i420 = rgb_to_i420(rgb, self.width, self.height)?;
+        let (luma, chroma) = i420.split_at(self.width * self.height);
+        let (u, v) = chroma.split_at(chroma.len() / 2);
+        let yuv = YUVSlices::new((luma, u, v), (self.width, self.height), (self.width, self.width / 2, self.width / 2));
         // The first frame is an IDR picture anyway (and the encoder starts on it).
         if keyframe && self.frames > 0 {
             self.encoder.force_intra_frame();

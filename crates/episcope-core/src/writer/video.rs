@@ -18,8 +18,32 @@ use mp4_atom::{
 use super::v3::VideoLocation;
 use super::{next_file, DatasetSink, WriteError, WrittenFile, BYTES_PER_MB};
 
-/// The codec a conversion's videos are written in (`info.json` `video.codec`).
+/// The codec a conversion's videos are written in (`info.json` `video.codec`), and their pixel format.
 pub const H264_CODEC: &str = "h264";
+pub const H264_PIX_FMT: &str = "yuv420p";
+/// Every H.264 encoder's defaults (OpenH264 natively, WebCodecs in the page): the target bit rate
+/// in bits a pixel — 0.2 is ~1.8 Mbit/s for 640×480 at 30 fps, camera footage without visible
+/// blocks — and a key frame at least this often (frames; every episode also starts on one).
+pub const DEFAULT_BITS_PER_PIXEL: f64 = 0.2;
+pub const DEFAULT_KEYFRAME_INTERVAL: u32 = 60;
+/// The lowest target bit rate given to an encoder (OpenH264 refuses a target below its floor for
+/// the size; 200 kbit/s covers small frames).
+const MIN_BITRATE_BPS: f64 = 200_000.0;
+
+/// Why an H.264 (yuv420p) track cannot be `width × height`, if it cannot: 4:2:0 needs even sides.
+pub fn h264_size_problem(width: u32, height: u32) -> Option<String> {
+    (!width.is_multiple_of(2) || !height.is_multiple_of(2)).then(|| {
+        format!(
+            "H.264 in yuv420p needs an even width and height, the camera is {width}×{height}; write it as images \
+             (dtype = \"image\")"
+        )
+    })
+}
+
+/// The target bit rate (bits/s) of `width × height` frames at `fps`, at least [`MIN_BITRATE_BPS`].
+pub fn target_bitrate_bps(width: u32, height: u32, fps: u32, bits_per_pixel: f64) -> f64 {
+    (f64::from(width) * f64::from(height) * f64::from(fps) * bits_per_pixel).clamp(MIN_BITRATE_BPS, f64::from(u32::MAX))
+}
 /// A video track's timescale is `fps × TICKS_PER_FRAME` (what ffmpeg writes: 15 360 at 30 fps), so
 /// frame `k` is at exactly `k × TICKS_PER_FRAME` ticks.
 pub const TICKS_PER_FRAME: u32 = 512;
