@@ -89,6 +89,12 @@ fn to_rgb(frame: Frame) -> Result<Rgb, String> {
             decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
             let mut reader = decoder.read_info().map_err(|e| format!("PNG frame: {e}"))?;
             let (width, height) = (reader.info().width, reader.info().height);
+            // 16-bit grey is a depth image (ROS `compressedDepth`): stripping it to 8 bits would
+            // write a grey picture, not the measurement.
+            let grey = matches!(reader.info().color_type, png::ColorType::Grayscale | png::ColorType::GrayscaleAlpha);
+            if grey && reader.info().bit_depth == png::BitDepth::Sixteen {
+                return Err("16-bit grey (depth) PNG frames are not converted yet: remove this [[camera]] entry".into());
+            }
             if u64::from(width) * u64::from(height) > crate::recording::image::MAX_IMAGE_PIXELS {
                 return Err(format!("a {width}×{height} PNG frame is too large"));
             }
@@ -358,6 +364,19 @@ mod tests {
         assert_eq!(thousand[..3], [0, 6, 11]);
         assert_eq!(*thousand.last().unwrap(), 999);
         assert_eq!(lerobot_sample_indices(1), [0]);
+    }
+
+    #[test]
+    fn a_16_bit_grey_png_is_refused_as_depth_not_converted_to_grey_colour() {
+        let mut bytes = Vec::new();
+        let mut encoder = png::Encoder::new(&mut bytes, 2, 1);
+        encoder.set_color(png::ColorType::Grayscale);
+        encoder.set_depth(png::BitDepth::Sixteen);
+        let mut writer = encoder.write_header().unwrap();
+        writer.write_image_data(&[0x03, 0xE8, 0x07, 0xD0]).unwrap(); // 1000 mm, 2000 mm
+        writer.finish().unwrap();
+        let refusal = to_rgb(Frame::Encoded { mime: "image/png", bytes }).err().expect("refused");
+        assert!(refusal.contains("depth"), "{refusal}");
     }
 
     #[test]
