@@ -66,8 +66,9 @@ pub enum Request {
     /// The suggested mapping of the open recording, as TOML (answered with `MappingSuggested`).
     SuggestMapping { request_id: u32 },
     /// Convert the open dataset (any LeRobot version) or recording (by the suggested mapping) into
-    /// LeRobot v3.0, check the output, and answer with it as a zip attached. A `CancelStats`
-    /// naming this request stops it between episodes.
+    /// LeRobot v3.0, streamed into the folder attached as `files[0]` (a `FileSystemDirectoryHandle`
+    /// named [`converted_folder_name`]) or, without one, into a zip answered as an attached `Blob`;
+    /// then check it as stored. A `CancelStats` naming this request stops it between episodes.
     Convert {
         request_id: u32,
         layout: ConvertLayout,
@@ -99,8 +100,12 @@ impl Default for ConvertLayout {
 /// What a conversion wrote and what the checker says of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConversionSummary {
-    /// The archive's file name (`<dataset>_v3.0.zip`) and its top folder.
+    /// The archive's file name (`<dataset>_v3.0.zip`, its top folder without `.zip`), or the
+    /// folder written (`<dataset>_v3.0`).
     pub file_name: String,
+    /// Written into a folder the user picked (else: the archive is attached).
+    #[serde(default)]
+    pub into_folder: bool,
     /// What was converted: `LeRobot v2.1`, `recording` …
     pub source: String,
     pub episodes: u64,
@@ -116,6 +121,21 @@ pub struct ConversionSummary {
     pub notes: Vec<String>,
     /// Time the worker spent, from the request to the archive.
     pub worker_ms: f64,
+    /// The conversion worker's wasm memory when the conversion started and at the end (it only
+    /// grows, so this is its peak), in bytes: what the output cost the worker's heap.
+    #[serde(default)]
+    pub worker_memory_start_bytes: u64,
+    #[serde(default)]
+    pub worker_memory_bytes: u64,
+    /// The most output the worker held at once before storing it (streamed: about one episode's
+    /// files), in bytes.
+    #[serde(default)]
+    pub output_peak_held_bytes: u64,
+}
+
+/// The folder (or the archive's top folder) a conversion of `source_name` writes: `<stem>_v3.0`.
+pub fn converted_folder_name(source_name: &str) -> String {
+    format!("{}_v3.0", crate::analysis::file_stem(source_name))
 }
 
 impl Request {

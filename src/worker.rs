@@ -153,13 +153,20 @@ impl ByteSource for SameOriginSource {
 mod analysis;
 #[path = "worker_convert.rs"]
 mod convert;
+#[path = "worker_sink.rs"]
+mod sink;
 #[path = "worker_video.rs"]
 mod video;
 
 /// What serves `Convert` in this worker: set only by [`run_converter`], so the parsing worker's
 /// binary never references the writer and the linker leaves it out (it is several MB of wasm).
-type Converter =
-    fn(u32, crate::protocol::ConvertLayout, Option<String>, u32) -> episcope_core::source::LocalBoxFuture<'static, ()>;
+type Converter = fn(
+    u32,
+    crate::protocol::ConvertLayout,
+    Option<String>,
+    u32,
+    JsValue,
+) -> episcope_core::source::LocalBoxFuture<'static, ()>;
 
 thread_local! {
     static CONVERTER: Cell<Option<Converter>> = const { Cell::new(None) };
@@ -217,6 +224,17 @@ fn post_with_binary(response: &Response, binary: js_sys::ArrayBuffer) {
     let _ = js_sys::Reflect::set(&message, &"binary".into(), &binary);
     let transfer = js_sys::Array::of1(&binary);
     if let Err(e) = scope().post_message_with_transfer(&message, &transfer) {
+        web_sys::console::error_2(&"cannot post worker response".into(), &e);
+    }
+}
+
+/// Posts a response with a value attached beside its JSON (a `Blob`: cloned by reference).
+fn post_with_attachment(response: &Response, attachment: &JsValue) {
+    let Ok(text) = serde_json::to_string(response) else { return };
+    let message = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&message, &"json".into(), &JsValue::from_str(&text));
+    let _ = js_sys::Reflect::set(&message, &"binary".into(), attachment);
+    if let Err(e) = scope().post_message(&message) {
         web_sys::console::error_2(&"cannot post worker response".into(), &e);
     }
 }
@@ -443,8 +461,11 @@ async fn handle(request: Request, files: js_sys::Array, started_ms: f64) {
                 Err(e) => post(&failed(request_id, e.to_string())),
             }
         }
+        // `files[0]`: the folder to write into (none: one archive).
         Request::Convert { layout, mapping_toml, debug_read_delay_ms, .. } => match CONVERTER.with(Cell::get) {
-            Some(converter) => converter(request_id, layout, mapping_toml, debug_read_delay_ms.unwrap_or(0)).await,
+            Some(converter) => {
+                converter(request_id, layout, mapping_toml, debug_read_delay_ms.unwrap_or(0), files.get(0)).await
+            }
             None => post(&failed(request_id, "conversions run in the conversion worker, not this one".into())),
         },
         Request::LoadRobot { urdf_path, mesh_paths, .. } => {
@@ -658,8 +679,8 @@ pub fn run() {
 /// `Convert`. The page starts one per conversion and ends it afterwards.
 pub fn run_converter() {
     CONVERTER.with(|c| {
-        c.set(Some(|request_id, layout, mapping, delay_ms| {
-            Box::pin(convert::convert(request_id, layout, mapping, delay_ms))
+        c.set(Some(|request_id, layout, mapping, delay_ms, folder| {
+            Box::pin(convert::convert(request_id, layout, mapping, delay_ms, folder))
         }))
     });
     install(false);

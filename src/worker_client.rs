@@ -24,7 +24,7 @@ pub struct WorkerProgress {
 
 struct Pending {
     on_progress: Box<dyn Fn(WorkerProgress)>,
-    answer: oneshot::Sender<(Response, Option<js_sys::ArrayBuffer>)>,
+    answer: oneshot::Sender<(Response, Option<JsValue>)>,
     last_stage: String,
     /// The file the worker was reading last (named if the worker dies).
     last_file: Option<String>,
@@ -126,7 +126,7 @@ impl WorkerClient {
             let weak = weak.clone();
             move |event: JsValue| {
                 let Some(this) = weak.upgrade() else { return };
-                // A plain JSON string, or `{json, binary}` when an answer carries bytes (images).
+                // A plain JSON string, or `{json, binary}` when an answer carries bytes (images) or a `Blob`.
                 let data = event.unchecked_into::<MessageEvent>().data();
                 let (text, binary) = match data.as_string() {
                     Some(text) => (text, None),
@@ -135,7 +135,7 @@ impl WorkerClient {
                             .ok()
                             .and_then(|v| v.as_string())
                             .unwrap_or_default(),
-                        js_sys::Reflect::get(&data, &"binary".into()).ok().and_then(|v| v.dyn_into().ok()),
+                        js_sys::Reflect::get(&data, &"binary".into()).ok().filter(|v| !v.is_undefined()),
                     ),
                 };
                 match serde_json::from_str::<Response>(&text) {
@@ -159,7 +159,7 @@ impl WorkerClient {
         *self.worker.borrow_mut() = Some(worker);
     }
 
-    fn on_response(self: &Rc<Self>, response: Response, binary: Option<js_sys::ArrayBuffer>) {
+    fn on_response(self: &Rc<Self>, response: Response, binary: Option<JsValue>) {
         if !matches!(response, Response::Progress { .. } | Response::Reading { .. }) {
             mark("episcope:answer");
         }
@@ -195,7 +195,10 @@ impl WorkerClient {
             } => {
                 // Put the episode's numbers (a transferred Float64Array) back in place.
                 // Each dimension is copied straight out of the buffer (one copy, no whole-array Vec).
-                let numbers = binary.as_ref().map(|buffer| js_sys::Float64Array::new(buffer));
+                let numbers = binary
+                    .as_ref()
+                    .and_then(|v| v.dyn_ref::<js_sys::ArrayBuffer>())
+                    .map(|buffer| js_sys::Float64Array::new(buffer));
                 let numbers_len = numbers.as_ref().map_or(0, |n| n.length() as usize);
                 let read = |r: std::ops::Range<usize>| {
                     numbers.as_ref().map(|n| n.subarray(r.start as u32, r.end as u32).to_vec()).unwrap_or_default()
@@ -283,6 +286,17 @@ impl WorkerClient {
         files: js_sys::Array,
         on_progress: impl Fn(WorkerProgress) + 'static,
     ) -> (Response, Option<js_sys::ArrayBuffer>) {
+        let (answer, attached) = self.request_with_attachment(request, files, on_progress).await;
+        (answer, attached.and_then(|v| v.dyn_into().ok()))
+    }
+
+    /// [`Self::request`], keeping the value an answer carries beside its JSON (a buffer or a `Blob`).
+    pub async fn request_with_attachment(
+        &self,
+        request: Request,
+        files: js_sys::Array,
+        on_progress: impl Fn(WorkerProgress) + 'static,
+    ) -> (Response, Option<JsValue>) {
         let request_id = request.request_id();
         let (sender, receiver) = oneshot::channel();
         self.pending.borrow_mut().insert(

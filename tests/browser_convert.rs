@@ -2,9 +2,12 @@
 //! cameras (picked through the real folder input) and an MCAP recording, converted by the worker,
 //! checked (the page shows the verdict), saved as one zip; the zip read back natively passes our
 //! checker with the same frames as the source; an ALOHA camera becomes H.264 by the browser's own
-//! encoder, which OpenH264 decodes and the official loader opens. A slowed conversion is cancelled
-//! and leaves no archive. The conversion worker (the writer) is fetched only when converting. (The
-//! privacy test covers a conversion too.)
+//! encoder, which OpenH264 decodes and the official loader opens. Into a picked folder (the origin's
+//! private file system stands in for the picker): files appear as the conversion goes, the result
+//! passes the check and the loader, a cancel removes the folder. A 17 MiB output is streamed into the
+//! archive with at most ~0.5 MB of it held in the worker at once. A slowed conversion is cancelled and leaves no archive. The
+//! conversion worker (the writer) is fetched only when converting. (The privacy test covers a
+//! conversion too.)
 
 mod support;
 
@@ -319,4 +322,198 @@ async fn a_bundled_example_converts_in_the_conversion_worker() {
     let written = browser.wait_for("[data-testid=convert-written]").await.text().await.unwrap();
     assert!(written.starts_with("LeRobot v2.0 → LeRobot v3.0: 5 episodes"), "{written}");
     browser.close().await;
+}
+
+/// Makes `showDirectoryPicker` answer with the folder `picked` of the origin's private file system
+/// (the same `FileSystemDirectoryHandle` type a user's pick gives; headless Chromium cannot show the
+/// picker), emptied first.
+async fn stub_folder_picker(browser: &Browser) {
+    let outcome = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             (async () => {
+               const root = await navigator.storage.getDirectory();
+               for await (const [name] of root.entries()) await root.removeEntry(name, { recursive: true });
+               const picked = await root.getDirectoryHandle('picked', { create: true });
+               window.showDirectoryPicker = async () => picked;
+               return 'stubbed';
+             })().then(done, (e) => done(String(e)));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(outcome, serde_json::json!("stubbed"));
+}
+
+/// Every file under the picked folder, by path (`<dataset folder>/meta/info.json` …).
+async fn picked_folder_files(browser: &Browser) -> BTreeMap<String, bytes::Bytes> {
+    let listing = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             (async () => {
+               const root = await navigator.storage.getDirectory();
+               const picked = await root.getDirectoryHandle('picked');
+               const out = {};
+               const walk = async (dir, prefix) => {
+                 for await (const [name, handle] of dir.entries()) {
+                   if (handle.kind === 'directory') { await walk(handle, prefix + name + '/'); continue; }
+                   const bytes = new Uint8Array(await (await handle.getFile()).arrayBuffer());
+                   out[prefix + name] = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+                 }
+               };
+               await walk(picked, '');
+               return out;
+             })().then(done, (e) => done({ error: String(e) }));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let listing = listing.as_object().expect("an object").clone();
+    assert!(!listing.contains_key("error"), "{listing:?}");
+    listing
+        .into_iter()
+        .map(|(path, hex)| {
+            let hex = hex.as_str().expect("hex").as_bytes();
+            let bytes: Vec<u8> =
+                hex.chunks(2).map(|pair| u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap()).collect();
+            (path, bytes::Bytes::from(bytes))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_recording_converts_into_a_folder_the_user_picks_and_the_folder_passes_the_check() {
+    let server = StaticServer::start(dist_dir());
+    let browser = Browser::start(&server).await;
+    browser.client.goto(&server.url("")).await.unwrap();
+    stub_folder_picker(&browser).await;
+    let hdf5 = recording_fixture("hdf5/episode_0.hdf5");
+    browser.wait_for("[data-testid=open-recording]").await.send_keys(&hdf5.display().to_string()).await.unwrap();
+    browser.wait_for("[data-testid=recording-overview]").await;
+    browser.wait_for("[data-testid=convert-mapping]").await;
+    browser.wait_for("[data-testid=convert-into-folder]").await.click().await.unwrap();
+    browser.wait_for("[data-testid=convert-start]").await.click().await.unwrap();
+    let result = "[data-testid=convert-result]";
+    assert_eq!(attr(&browser, result, "data-errors").await, "0");
+    assert_eq!(attr(&browser, result, "data-warnings").await, "0");
+    assert_eq!(attr(&browser, result, "data-frames").await, "50");
+    let saved = browser.wait_for("[data-testid=convert-saved-folder]").await.text().await.unwrap();
+    assert_eq!(saved, "Written into the folder you picked: episode_0_hdf5_v3.0");
+    assert!(browser.client.find(fantoccini::Locator::Css("[data-testid=convert-download]")).await.is_err());
+    browser
+        .client
+        .execute("document.querySelector('[data-testid=convert-result]').scrollIntoView()", vec![])
+        .await
+        .unwrap();
+    browser.screenshot("convert-into-folder-done").await;
+
+    // What is in the folder, read back through the file system: the dataset, under its own folder.
+    let written = picked_folder_files(&browser).await;
+    let files: BTreeMap<String, bytes::Bytes> = written
+        .iter()
+        .map(|(path, bytes)| {
+            let relative = path.strip_prefix("episode_0_hdf5_v3.0/").unwrap_or_else(|| panic!("{path} outside"));
+            (relative.to_string(), bytes.clone())
+        })
+        .collect();
+    assert!(files.contains_key("videos/observation.images.cam_high/chunk-000/file-000.mp4"), "{:?}", files.keys());
+    assert!(!files.keys().any(|p| p.ends_with(".crswap")), "a swap file was left: {:?}", files.keys());
+    let out = DatasetTree::from_memory(files.clone()).expect("tree");
+    let report = pollster::block_on(check_dataset(&out, "converted", &CheckOptions::default(), &mut |_| {}));
+    assert_eq!(report.findings, vec![], "the folder's dataset has findings");
+    let loaded = {
+        let _heavy = HEAVY.lock().await;
+        load_official(&files)
+    };
+    assert_eq!((loaded["num_frames"].as_u64(), &loaded["episode_lengths"]), (Some(50), &serde_json::json!([50])));
+    for request in server.recorded().iter().filter(|r| !r.is_browser_service()) {
+        assert_eq!((request.method.as_str(), request.body_bytes), ("GET", 0), "{request:?}");
+        assert!(!request.path.contains(".hdf5"), "{request:?}");
+    }
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_conversion_into_a_folder_writes_files_as_it_goes_and_a_cancel_removes_the_folder() {
+    let server = StaticServer::start(dist_dir());
+    let browser = Browser::start(&server).await;
+    // Slowed down (every read waits 150 ms): the episodes' video files are written one by one.
+    browser.client.goto(&server.url("?debug-convert-delay-ms=150")).await.unwrap();
+    stub_folder_picker(&browser).await;
+    let dataset = shared_datasets().join("v21_so101_video");
+    browser.wait_for("[data-testid=open-folder]").await.send_keys(&dataset.display().to_string()).await.unwrap();
+    browser.wait_for("[data-testid=dataset-summary]").await;
+    browser.wait_for("[data-testid=convert-into-folder]").await.click().await.unwrap();
+    browser.wait_for("[data-testid=convert-start]").await.click().await.unwrap();
+    browser.wait_for("[data-testid=convert-progress][data-stage=convert]").await;
+    // Files appear in the folder while the conversion runs; info.json (what makes it a dataset) is not
+    // among them.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mid_way = loop {
+        let files = picked_folder_files(&browser).await;
+        if files.keys().any(|p| p.starts_with("v21_so101_video_v3.0/videos/") && p.ends_with(".mp4")) {
+            break files;
+        }
+        assert!(std::time::Instant::now() < deadline, "no file was written while converting: {:?}", files.keys());
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(!mid_way.contains_key("v21_so101_video_v3.0/meta/info.json"), "{:?}", mid_way.keys());
+    browser.wait_for("[data-testid=convert-cancel]").await.click().await.unwrap();
+    browser.wait_for("[data-testid=convert-cancelled]").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let files = picked_folder_files(&browser).await;
+        if files.is_empty() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the cancelled folder was left: {:?}", files.keys());
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_zip_conversion_streams_the_output_holding_about_one_episode_of_it_at_a_time() {
+    // A 100 000-frame v3.0 dataset (17 MiB of parquet), re-chunked in the page into 4 MB files.
+    let dir = std::env::temp_dir().join(format!("episcope-page-stream-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let spec = episcope_core::synthetic::SyntheticSpec::default();
+    let mut sink = episcope_core::local::DirSink { root: dir.clone() };
+    episcope_core::synthetic::write_synthetic_dataset(&spec, &mut sink, &mut |_| {}).expect("generates");
+    let _heavy = HEAVY.lock().await;
+    let server = StaticServer::start(dist_dir());
+    let browser = Browser::start(&server).await;
+    browser.client.goto(&server.url("")).await.unwrap();
+    browser.wait_for("[data-testid=open-folder]").await.send_keys(&dir.display().to_string()).await.unwrap();
+    browser.wait_for("[data-testid=dataset-summary]").await;
+    let size = browser.wait_for("[data-testid=convert-file-size]").await;
+    size.clear().await.unwrap();
+    size.send_keys("4").await.unwrap();
+    browser.wait_for("[data-testid=convert-start]").await.click().await.unwrap();
+    let result = "[data-testid=convert-result]";
+    assert_eq!(attr(&browser, result, "data-errors").await, "0");
+    assert_eq!(attr(&browser, result, "data-frames").await, "100000");
+    let number = |s: String| s.parse::<u64>().unwrap();
+    let dataset_bytes = number(attr(&browser, result, "data-dataset-bytes").await);
+    let start = number(attr(&browser, result, "data-worker-memory-start").await);
+    let peak = number(attr(&browser, result, "data-worker-memory").await);
+    let held = number(attr(&browser, result, "data-output-held").await);
+    let memory = browser.wait_for("[data-testid=convert-memory]").await.text().await.unwrap();
+    println!("output {dataset_bytes} B; held at most {held} B; worker memory {start} B → {peak} B ({memory})");
+    assert!(dataset_bytes > 16 << 20, "{dataset_bytes}");
+    // Streamed: the worker held about one episode's output (600 frames, ~110 kB of parquet) at a
+    // time, not the 17 MiB. (Its heap peak is mostly the exact stats, which sort every value.)
+    assert!(held > 0 && held < dataset_bytes / 16, "held {held} B of the {dataset_bytes} B output at once");
+    let name = attr(&browser, "[data-testid=convert-download]", "download").await;
+    browser.wait_for("[data-testid=convert-download]").await.click().await.unwrap();
+    let files = unzip(browser.downloaded(&name).await, name.trim_end_matches(".zip"));
+    browser.close().await;
+    let data_files = files.keys().filter(|p| p.starts_with("data/")).count();
+    assert!(data_files >= 4, "rolled at 4 MB: {:?}", files.keys());
+    let out = DatasetTree::from_memory(files).expect("tree");
+    let report = pollster::block_on(check_dataset(&out, "converted", &CheckOptions::default(), &mut |_| {}));
+    assert_eq!(report.findings, vec![], "the streamed archive's dataset has findings");
+    let _ = std::fs::remove_dir_all(&dir);
 }

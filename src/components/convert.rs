@@ -1,39 +1,133 @@
 //! The conversion panel: the open dataset (any LeRobot version) or recording converted to LeRobot
 //! v3.0 by a conversion worker started for it (the writer is not part of the page's first load),
 //! with progress (rate, time left), cancel, the checker's verdict on the output and the result
-//! saved as one zip through a `blob:` URL — nothing leaves the browser.
+//! streamed into a folder the user picks (File System Access) or saved as one zip through a
+//! `blob:` URL — nothing leaves the browser. A cancelled or failed conversion into a folder removes
+//! the folder it was writing.
 
 use std::rc::Rc;
 
+use js_sys::{Object, Promise, Reflect};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 
 use crate::app::{query_param, AppState};
 use crate::components::stats::{download_text, unexpected_answer, Job};
 use crate::i18n::analysis::AnalysisText;
 use crate::i18n::convert::{rate_and_time_left, ConvertSentence, ConvertText};
 use crate::i18n::{t, use_lang, Text};
-use crate::protocol::{ConversionSummary, ConvertLayout, Request, Response};
+use crate::protocol::{converted_folder_name, ConversionSummary, ConvertLayout, Request, Response};
 use crate::worker_client::{client, spawn_converter, WorkerClient, WorkerProgress};
 
-/// A finished conversion: what the worker said, and the archive as a `blob:` URL.
+/// A finished conversion: what the worker said, and the archive as a `blob:` URL (none when it
+/// was written into a folder).
 #[derive(Debug, Clone, PartialEq)]
 struct Finished {
     summary: ConversionSummary,
-    url: String,
+    url: Option<String>,
+}
+
+/// Where the output goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Destination {
+    Folder,
+    Zip,
+}
+
+/// The dataset's folder being written: the folder the user picked and the name made in it.
+#[derive(Clone)]
+struct OutputFolder {
+    parent: JsValue,
+    name: String,
+}
+
+fn js_message(error: &JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| format!("{error:?}"))
+}
+
+fn js_error_name(error: &JsValue) -> String {
+    error.dyn_ref::<js_sys::Error>().map(|e| String::from(e.name())).unwrap_or_default()
+}
+
+/// Calls `target.method(args…)` and awaits the promise it returns.
+async fn call_async(target: &JsValue, method: &str, args: &[&JsValue]) -> Result<JsValue, JsValue> {
+    let function: js_sys::Function = Reflect::get(target, &method.into())?.dyn_into()?;
+    let promise: Promise = function.apply(target, &args.iter().copied().collect::<js_sys::Array>())?.dyn_into()?;
+    JsFuture::from(promise).await
+}
+
+fn options(pairs: &[(&str, JsValue)]) -> Object {
+    let object = Object::new();
+    for (key, value) in pairs {
+        let _ = Reflect::set(&object, &(*key).into(), value);
+    }
+    object
+}
+
+/// Whether this browser can write into a folder the user picks (File System Access).
+fn can_pick_folder() -> bool {
+    web_sys::window().is_some_and(|w| Reflect::has(&w, &"showDirectoryPicker".into()).unwrap_or(false))
+}
+
+/// Asks the user for a folder to write into; `None` when they close the picker.
+async fn pick_folder() -> Result<Option<JsValue>, String> {
+    let window: JsValue = web_sys::window().ok_or("no window")?.into();
+    let picker_options = options(&[("mode", "readwrite".into()), ("id", "episcope-convert".into())]);
+    match call_async(&window, "showDirectoryPicker", &[&picker_options]).await {
+        Ok(handle) => Ok(Some(handle)),
+        Err(e) if js_error_name(&e) == "AbortError" => Ok(None),
+        Err(e) => Err(format!("cannot open the folder: {}", js_message(&e))),
+    }
+}
+
+/// Makes the dataset's folder `name` in `parent`; refuses one that is already there (it is never
+/// written over).
+async fn make_output_folder(parent: &JsValue, name: &str) -> Result<JsValue, String> {
+    match call_async(parent, "getDirectoryHandle", &[&name.into()]).await {
+        Ok(_) => {
+            return Err(format!(
+                "a folder named {name} is already in the folder you picked: pick another folder, or move it away"
+            ))
+        }
+        Err(e) if js_error_name(&e) == "NotFoundError" || js_error_name(&e) == "TypeMismatchError" => {}
+        Err(e) => return Err(format!("cannot look into the folder you picked: {}", js_message(&e))),
+    }
+    call_async(parent, "getDirectoryHandle", &[&name.into(), &options(&[("create", true.into())])])
+        .await
+        .map_err(|e| format!("cannot make the folder {name}: {}", js_message(&e)))
+}
+
+async fn sleep_ms(ms: i32) {
+    let promise = Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Removes a folder an unfinished conversion was writing. The ended worker's open files may hold
+/// it for a moment, so it tries again for about two seconds.
+async fn remove_output_folder(folder: OutputFolder) {
+    let recursive = options(&[("recursive", true.into())]);
+    for _ in 0..10 {
+        match call_async(&folder.parent, "removeEntry", &[&folder.name.as_str().into(), &recursive]).await {
+            Ok(_) => return,
+            Err(e) if js_error_name(&e) == "NotFoundError" => return,
+            Err(_) => sleep_ms(200).await,
+        }
+    }
+    web_sys::console::warn_1(&format!("could not remove the unfinished folder {}", folder.name).into());
 }
 
 fn now_ms() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
-}
-
-fn zip_url(buffer: &js_sys::ArrayBuffer) -> Result<String, String> {
-    let parts = js_sys::Array::of1(buffer);
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/zip");
-    let blob = web_sys::Blob::new_with_buffer_source_sequence_and_options(&parts, &options)
-        .map_err(|e| format!("cannot hold the archive: {e:?}"))?;
-    web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("cannot offer the archive: {e:?}"))
 }
 
 /// `recording`: whether the open thing is a recording (the intro says how it is mapped).
@@ -51,6 +145,15 @@ pub fn ConvertPanel(recording: bool) -> impl IntoView {
     };
     let progress = RwSignal::new(None::<(WorkerProgress, f64)>);
     let finished = RwSignal::new_local(None::<Finished>);
+    let folder_possible = can_pick_folder();
+    let destination = RwSignal::new(Destination::Zip);
+    // The folder the running conversion writes into (removed if it does not finish).
+    let writing_folder = StoredValue::new_local(None::<OutputFolder>);
+    let drop_unfinished_folder = move || {
+        if let Some(folder) = writing_folder.try_update_value(Option::take).flatten() {
+            spawn_local(remove_output_folder(folder));
+        }
+    };
     let default = ConvertLayout::default();
     let file_size_mb = RwSignal::new(default.data_files_size_in_mb);
     let chunks_size = RwSignal::new(default.chunks_size);
@@ -81,8 +184,8 @@ pub fn ConvertPanel(recording: bool) -> impl IntoView {
         format!("{}.mapping.toml", crate::analysis::file_stem(stem))
     };
     let revoke = move || {
-        if let Some(done) = finished.try_update(Option::take).flatten() {
-            let _ = web_sys::Url::revoke_object_url(&done.url);
+        if let Some(url) = finished.try_update(Option::take).flatten().and_then(|done| done.url) {
+            let _ = web_sys::Url::revoke_object_url(&url);
         }
     };
     // Ending the worker stops the conversion at once and frees everything it held.
@@ -91,17 +194,15 @@ pub fn ConvertPanel(recording: bool) -> impl IntoView {
             job.set(Job::Cancelled);
         }
         stop_converter();
+        drop_unfinished_folder();
     };
     // Leaving the page stops the conversion and lets the archive go.
     on_cleanup(move || {
         cancel();
         revoke();
     });
-    let start = move || {
-        if matches!(job.get_untracked(), Job::Running { .. }) {
-            return;
-        }
-        revoke();
+    // Converts into `folder` (the dataset's own, just made) or, without one, into a zip.
+    let launch = move |folder: Option<(OutputFolder, JsValue)>| {
         let worker = spawn_converter();
         let open_id = worker.next_request_id();
         let Some((open, files)) = state.reopen_request(open_id) else {
@@ -120,6 +221,11 @@ pub fn ConvertPanel(recording: bool) -> impl IntoView {
         };
         // The mapping as shown (edited or not); before the suggestion arrives, the worker suggests.
         let mapping_toml = Some(mapping_text.get_untracked()).filter(|t| recording && !t.trim().is_empty());
+        let attached = js_sys::Array::new();
+        if let Some((output, handle)) = folder {
+            attached.push(&handle);
+            writing_folder.set_value(Some(output));
+        }
         spawn_local(async move {
             let on_progress = move |p: WorkerProgress| {
                 if job.try_get_untracked() == Some(Job::Running { request_id }) {
@@ -131,7 +237,7 @@ pub fn ConvertPanel(recording: bool) -> impl IntoView {
                 Response::Opened { .. } | Response::RecordingOpened { .. } => {
                     let debug_read_delay_ms = query_param("debug-convert-delay-ms").and_then(|v| v.parse().ok());
                     let request = Request::Convert { request_id, layout, mapping_toml, debug_read_delay_ms };
-                    worker.request_with_binary(request, js_sys::Array::new(), on_progress).await
+                    worker.request_with_attachment(request, attached, on_progress).await
                 }
                 other => (other, None),
             };
@@ -141,17 +247,57 @@ pub fn ConvertPanel(recording: bool) -> impl IntoView {
             }
             converter.set_value(None);
             progress.set(None);
+            let archive_url = |attachment: Option<JsValue>| -> Result<Option<String>, String> {
+                let Some(blob) = attachment.and_then(|v| v.dyn_into::<web_sys::Blob>().ok()) else { return Ok(None) };
+                web_sys::Url::create_object_url_with_blob(&blob)
+                    .map(Some)
+                    .map_err(|e| format!("cannot offer the archive: {}", js_message(&e)))
+            };
             match answer {
-                (Response::Converted { summary, .. }, Some(buffer)) => match zip_url(&buffer) {
-                    Ok(url) => {
+                (Response::Converted { summary, .. }, attachment) => match archive_url(attachment) {
+                    Ok(url) if url.is_some() || summary.into_folder => {
+                        // Finished: the folder is the user's now.
+                        writing_folder.set_value(None);
                         finished.set(Some(Finished { summary: *summary, url }));
                         job.set(Job::Idle);
                     }
+                    Ok(_) => job.set(Job::Failed("the conversion sent no archive".into())),
                     Err(message) => job.set(Job::Failed(message)),
                 },
                 (Response::Cancelled { .. }, _) => job.set(Job::Cancelled),
                 (Response::Failed { message, .. }, _) => job.set(Job::Failed(message)),
                 (other, _) => job.set(Job::Failed(unexpected_answer(&other))),
+            }
+            drop_unfinished_folder();
+        });
+    };
+    let start = move || {
+        if matches!(job.get_untracked(), Job::Running { .. }) {
+            return;
+        }
+        revoke();
+        if destination.get_untracked() == Destination::Zip {
+            return launch(None);
+        }
+        // The name the conversion worker gives the output (a recording's as the page shows it).
+        let recording_name = state.recording.with_untracked(|r| r.as_ref().map(|(name, ..)| name.clone()));
+        let name = match (recording_name, state.reopen_request(0)) {
+            (Some(name), _) if recording => converted_folder_name(&name),
+            (_, Some((Request::OpenLocal { name, .. } | Request::OpenBundled { name, .. }, _))) => {
+                converted_folder_name(&name)
+            }
+            _ => return job.set(Job::Failed(ConvertText::NothingOpen.str(lang.get_untracked()).into())),
+        };
+        // The picker needs the click's user activation: it is asked for at once.
+        spawn_local(async move {
+            let parent = match pick_folder().await {
+                Ok(Some(parent)) => parent,
+                Ok(None) => return,
+                Err(message) => return job.set(Job::Failed(message)),
+            };
+            match make_output_folder(&parent, &name).await {
+                Ok(handle) => launch(Some((OutputFolder { parent, name }, handle))),
+                Err(message) => job.set(Job::Failed(message)),
             }
         });
     };
@@ -201,6 +347,23 @@ pub fn ConvertPanel(recording: bool) -> impl IntoView {
                 <label>{t(ConvertText::FileSize)} " " {number_input(file_size_mb, "convert-file-size")}</label>
                 <label>{t(ConvertText::ChunkSize)} " " {number_input(chunks_size, "convert-chunks-size")}</label>
             </div>
+            <fieldset class="convert-destination" data-testid="convert-destination">
+                <legend>{t(ConvertText::Destination)}</legend>
+                <label>
+                    <input type="radio" name="convert-destination" data-testid="convert-into-folder"
+                        disabled=!folder_possible
+                        prop:checked=move || destination.get() == Destination::Folder
+                        on:change=move |_| destination.set(Destination::Folder)/>
+                    " " {t(ConvertText::IntoFolder)}
+                    {(!folder_possible).then(|| view! { " " <span class="muted small">{t(ConvertText::NoFolderPicker)}</span> })}
+                </label>
+                <label>
+                    <input type="radio" name="convert-destination" data-testid="convert-into-zip"
+                        prop:checked=move || destination.get() == Destination::Zip
+                        on:change=move |_| destination.set(Destination::Zip)/>
+                    " " {t(ConvertText::IntoZip)}
+                </label>
+            </fieldset>
             {move || recording.then(|| view! {
                 <details class="convert-mapping" open data-testid="convert-mapping-panel">
                     <summary>{t(ConvertText::Mapping)}</summary>
@@ -264,19 +427,35 @@ pub fn ConvertPanel(recording: bool) -> impl IntoView {
                             source: s.source.clone(), episodes: s.episodes, frames: s.frames, files: s.files,
                             bytes: s.dataset_bytes, secs: s.worker_ms / 1000.0,
                         };
+                        let memory = ConvertSentence::WorkerMemory {
+                            start_bytes: s.worker_memory_start_bytes, peak_bytes: s.worker_memory_bytes,
+                            held_bytes: s.output_peak_held_bytes,
+                        };
                         let notes = s.notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view();
                         let class = if s.errors > 0 { "error" } else { "ok" };
+                        let saved = match done.url.clone() {
+                            Some(url) => view! {
+                                <a class="button primary" data-testid="convert-download" href=url download=s.file_name.clone()>
+                                    {t(ConvertText::Download)}
+                                </a>
+                            }.into_any(),
+                            None => view! {
+                                <p data-testid="convert-saved-folder">{t(ConvertText::SavedIntoFolder)} " " <code>{s.file_name.clone()}</code></p>
+                            }.into_any(),
+                        };
                         view! {
                             <div data-testid="convert-result" data-errors=s.errors.to_string() data-warnings=s.warnings.to_string()
-                                data-infos=s.infos.to_string() data-episodes=s.episodes.to_string() data-frames=s.frames.to_string()>
+                                data-infos=s.infos.to_string() data-episodes=s.episodes.to_string() data-frames=s.frames.to_string()
+                                data-worker-memory-start=s.worker_memory_start_bytes.to_string()
+                                data-worker-memory=s.worker_memory_bytes.to_string()
+                                data-output-held=s.output_peak_held_bytes.to_string() data-dataset-bytes=s.dataset_bytes.to_string()>
                                 <p data-testid="convert-written">{move || written.text(lang.get())}</p>
                                 <p class=class data-testid="convert-verdict">{move || verdict.text(lang.get())}</p>
                                 <ul class="muted small" data-testid="convert-notes">{notes}</ul>
-                                <a class="button primary" data-testid="convert-download" href=done.url.clone() download=s.file_name.clone()>
-                                    {t(ConvertText::Download)}
-                                </a>
+                                {saved}
                                 " "
                                 <button class="secondary" data-testid="convert-start" on:click=move |_| start()>{t(ConvertText::Again)}</button>
+                                <p class="muted small" data-testid="convert-memory">{move || memory.text(lang.get())}</p>
                                 <p class="muted small">{t(ConvertText::MemoryNote)}</p>
                             </div>
                         }.into_any()

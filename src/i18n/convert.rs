@@ -6,15 +6,20 @@ catalogue! {
     /// Fixed strings of the conversion panel.
     pub enum ConvertText {
         Title => "Convert to LeRobot v3.0", "LeRobot v3.0 に変換";
-        IntroDataset => "Rewrites this dataset in the LeRobot v3.0 layout (also re-chunks a v3.0 dataset) inside this browser tab, checks the result, and offers it as one zip file. Nothing is uploaded.",
-            "このデータセットを LeRobot v3.0 の形式に書き直し（v3.0 のファイル分割のやり直しにも使えます）、このブラウザのタブ内で結果を検査して、1 つの zip ファイルとして保存できるようにします。何もアップロードしません。";
-        IntroRecording => "Converts this recording by the mapping below (suggested: joint states → observation.state, commands → action, colour cameras → PNG images) inside this browser tab, checks the result, and offers it as one zip file. Nothing is uploaded.",
-            "下のマッピング（推奨：関節状態 → observation.state、指令 → action、カラーカメラ → PNG 画像）でこの記録をこのブラウザのタブ内で変換し、結果を検査して 1 つの zip ファイルとして保存できるようにします。何もアップロードしません。";
+        IntroDataset => "Rewrites this dataset in the LeRobot v3.0 layout (also re-chunks a v3.0 dataset) inside this browser tab, writes it into a folder you pick or one zip file, and checks the result. Nothing is uploaded.",
+            "このデータセットを LeRobot v3.0 の形式に書き直し（v3.0 のファイル分割のやり直しにも使えます）、このブラウザのタブ内で、選んだフォルダーまたは 1 つの zip ファイルに書き出して、結果を検査します。何もアップロードしません。";
+        IntroRecording => "Converts this recording by the mapping below (suggested: joint states → observation.state, commands → action, colour cameras → video, or PNG images where this browser cannot encode H.264) inside this browser tab, writes it into a folder you pick or one zip file, and checks the result. Nothing is uploaded.",
+            "下のマッピング（推奨：関節状態 → observation.state、指令 → action、カラーカメラ → 動画、このブラウザが H.264 を符号化できない場合は PNG 画像）でこの記録をこのブラウザのタブ内で変換し、選んだフォルダーまたは 1 つの zip ファイルに書き出して、結果を検査します。何もアップロードしません。";
         FileSize => "Data file size (MB)", "データファイルの大きさ（MB）";
         ChunkSize => "Files per chunk", "チャンクあたりのファイル数";
         Start => "Convert", "変換";
         Converting => "Converting", "変換中";
-        Cancelled => "Cancelled. Nothing was kept.", "中止しました。何も保持していません。";
+        Cancelled => "Cancelled. Nothing was kept: a folder being written was removed.", "中止しました。何も残していません（書き込み中のフォルダーは削除しました）。";
+        Destination => "Where it goes", "出力先";
+        IntoFolder => "Into a folder I pick", "選んだフォルダーへ";
+        IntoZip => "One zip download", "1 つの zip ファイルとしてダウンロード";
+        NoFolderPicker => "(this browser cannot write into folders: Chromium-based browsers can)", "（このブラウザはフォルダーに書き込めません。Chromium 系のブラウザは書き込めます）";
+        SavedIntoFolder => "Written into the folder you picked:", "選んだフォルダーに書き込みました：";
         Download => "Save the dataset (.zip)", "データセットを保存（.zip）";
         Again => "Convert again", "もう一度変換";
         NothingOpen => "Nothing is open to convert.", "変換するものが開かれていません。";
@@ -24,8 +29,8 @@ catalogue! {
         MappingLoading => "Suggesting a mapping…", "マッピングを推定中…";
         MappingSave => "Save the mapping (.toml)", "マッピングを保存（.toml）";
         MappingReset => "Back to the suggestion", "推奨に戻す";
-        MemoryNote => "While converting, the output is held in this tab's memory about twice over (files and zip); afterwards only the archive, until you leave this page.",
-            "変換中は出力がこのタブのメモリにおよそ 2 倍（ファイルと zip）保持されます。変換後はこのページを離れるまで zip ファイルだけが保持されます。";
+        MemoryNote => "The output is streamed episode by episode: into the folder, or into the browser's file storage for the zip (kept until you leave this page), never whole in this tab's memory; only each camera's current video file is kept until it is complete.",
+            "出力はエピソードごとに書き出します。フォルダーへ、または zip 用にブラウザのファイル保存領域へ（このページを離れるまで保持）書き出し、このタブのメモリに全体を保持することはありません（各カメラの書き込み中の動画ファイルだけは完成するまで保持します）。";
     }
 }
 
@@ -36,6 +41,9 @@ pub enum ConvertSentence {
     Progress { stage: String, done: u64, total: u64, rate_bytes_per_sec: Option<f64>, left_secs: Option<f64> },
     /// What was written.
     Written { source: String, episodes: u64, frames: u64, files: u64, bytes: u64, secs: f64 },
+    /// What the conversion cost the worker's heap (its wasm memory, start → peak).
+    /// and the most output it held at once before storing it.
+    WorkerMemory { start_bytes: u64, peak_bytes: u64, held_bytes: u64 },
     /// The checker's verdict on the output.
     Verdict { errors: u64, warnings: u64, infos: u64 },
 }
@@ -44,8 +52,8 @@ fn stage_text(stage: &str, lang: Lang) -> String {
     match (stage, lang) {
         ("convert", Lang::En) => "writing episodes".into(),
         ("convert", Lang::Ja) => "エピソードを書き込み中".into(),
-        ("zip", Lang::En) => "packing the zip file".into(),
-        ("zip", Lang::Ja) => "zip ファイルにまとめています".into(),
+        ("store", Lang::En) => "storing the last files".into(),
+        ("store", Lang::Ja) => "最後のファイルを保存中".into(),
         (other, Lang::En) if other.starts_with("check") => "checking the output".into(),
         (other, Lang::Ja) if other.starts_with("check") => "出力を検査中".into(),
         (other, _) => other.to_string(),
@@ -86,6 +94,18 @@ impl Text for ConvertSentence {
                     ),
                     Lang::Ja => format!(
                         "{source} → LeRobot v3.0：{episodes} エピソード、{frames} フレーム、{files} ファイル（{size}）、{secs:.1} 秒。"
+                    ),
+                }
+            }
+            ConvertSentence::WorkerMemory { start_bytes, peak_bytes, held_bytes } => {
+                let (start, peak) = (format_bytes(*start_bytes, lang), format_bytes(*peak_bytes, lang));
+                let held = format_bytes(*held_bytes, lang);
+                match lang {
+                    Lang::En => format!(
+                        "The conversion worker's memory: {start} at the start, {peak} at its peak; it held at most {held} of output before storing it."
+                    ),
+                    Lang::Ja => format!(
+                        "変換ワーカーのメモリ：開始時 {start}、最大 {peak}。保存前に保持した出力は最大 {held}。"
                     ),
                 }
             }
@@ -153,6 +173,12 @@ mod tests {
             bytes: 1_500_000,
             secs: 0.42,
         };
+        let memory =
+            ConvertSentence::WorkerMemory { start_bytes: 2_900_000, peak_bytes: 60_000_000, held_bytes: 410_000 };
+        assert_eq!(
+            memory.text(Lang::En),
+            "The conversion worker's memory: 2.9 MB at the start, 60.0 MB at its peak; it held at most 410.0 kB of output before storing it."
+        );
         assert_eq!(
             written.text(Lang::En),
             "LeRobot v2.1 → LeRobot v3.0: 5 episodes, 990 frames, 9 files (1.5 MB) in 0.4 s."

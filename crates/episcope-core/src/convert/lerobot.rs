@@ -138,6 +138,7 @@ pub async fn relayout_dataset(
     let feature_schema =
         std::sync::Arc::new(Schema::new(columns.iter().filter_map(|c| c.field.clone()).collect::<Vec<_>>()));
     for (done, episode) in dataset.episodes.iter().enumerate() {
+        super::settle(sink).await?;
         if cancelled() {
             return Err(ConvertError::Cancelled);
         }
@@ -307,6 +308,7 @@ pub async fn relayout_dataset(
         copy_file(tree, "README.md", "README.md", sink).await?;
     }
     let mut written = writer.finish(sink)?;
+    super::settle(sink).await?;
     written.files.extend(videos.iter().cloned());
     Ok(RelayoutSummary { written, episodes, videos, stats_omitted })
 }
@@ -386,6 +388,8 @@ async fn copy_file(
         let bytes = file.source.read_range(at..end).await.map_err(|e| dataset_error(e.to_string(), from))?;
         std::io::Write::write_all(&mut out, &bytes).map_err(io)?;
         at = end;
+        // A streaming sink takes each block before the next is read.
+        super::settle(sink).await?;
     }
     std::io::Write::flush(&mut out).map_err(io)?;
     Ok(WrittenFile { path: to.to_string(), bytes: size, row_groups: 0, written: true })

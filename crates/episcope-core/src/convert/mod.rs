@@ -104,6 +104,11 @@ pub struct ConvertSummary {
     pub skipped: Vec<(String, String)>,
 }
 
+/// Lets the sink store what was written so far ([`DatasetSink::settle`]); its error names the file.
+pub(crate) async fn settle(sink: &mut dyn DatasetSink) -> Result<(), ConvertError> {
+    sink.settle().await.map_err(|source| ConvertError::Write(WriteError::Io { source, path: "the output".into() }))
+}
+
 /// Converts every episode of `recording` (opened from `tree`) by `mapping` into `sink`.
 /// `cancelled` is asked between episodes; a cancelled or failed conversion leaves no
 /// `meta/info.json` in the sink.
@@ -176,6 +181,7 @@ pub async fn convert_recording_with_video(
     let mut skipped = Vec::new();
     let total = recording.episodes.len();
     for (done, episode) in recording.episodes.iter().enumerate() {
+        settle(sink).await?;
         if cancelled() {
             return Err(ConvertError::Cancelled);
         }
@@ -409,6 +415,7 @@ pub async fn convert_recording_with_video(
     }
     before_info.extend(card);
     let mut written = writer.finish(sink)?;
+    settle(sink).await?;
     let info = written.files.len() - 1;
     written.files.splice(info..info, before_info);
     Ok(ConvertSummary { written, episodes, flagged: flagged_out, skipped })

@@ -116,6 +116,78 @@ pub fn dimension_stat(dim: &DimensionStatistics, stat: &str) -> f64 {
 pub trait DatasetSink {
     /// Creates (or replaces) the file at `path` (relative, `/`-separated) and returns its writer.
     fn create(&mut self, path: &str) -> std::io::Result<Box<dyn Write + Send>>;
+
+    /// Lets a sink that stores asynchronously (a browser folder, a streamed archive) take the bytes
+    /// written so far, and close the files whose writers were dropped. The converters call it after
+    /// every episode, so such a sink holds about one episode's output; the others store at once.
+    fn settle(&mut self) -> crate::source::LocalBoxFuture<'_, std::io::Result<()>> {
+        Box::pin(std::future::ready(Ok(())))
+    }
+}
+
+/// The bytes written to one file since the last [`StagedFiles::drain`].
+#[derive(Debug, PartialEq, Eq)]
+pub struct StagedChunk {
+    /// Which file (its creation number: a path created twice is two files).
+    pub file: u64,
+    pub path: String,
+    pub bytes: Vec<u8>,
+    /// The file's writer was dropped: nothing more comes for it.
+    pub closed: bool,
+}
+
+/// Files whose bytes are handed on as they are written: the synchronous half of a sink that
+/// stores asynchronously. Its writers append to a buffer; [`drain`](Self::drain) takes the buffers.
+#[derive(Default)]
+pub struct StagedFiles {
+    next_file: u64,
+    /// Per open file: its number, path and the buffer its writer appends to.
+    open: Vec<(u64, String, SharedBytes)>,
+    peak_drained_bytes: u64,
+}
+
+type SharedBytes = Arc<Mutex<Vec<u8>>>;
+
+impl StagedFiles {
+    /// A new file at `path` and its writer.
+    pub fn create(&mut self, path: &str) -> Box<dyn Write + Send> {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        self.open.push((self.next_file, path.to_string(), buffer.clone()));
+        self.next_file += 1;
+        Box::new(SharedBuffer(buffer))
+    }
+
+    /// What each open file received since the last call, in the order the files were created; a
+    /// file whose writer is gone is reported once more with `closed` (and its last bytes), then
+    /// forgotten.
+    pub fn drain(&mut self) -> Vec<StagedChunk> {
+        let mut chunks = Vec::with_capacity(self.open.len());
+        self.open.retain(|(file, path, buffer)| {
+            // The writer holds the other reference; once it is dropped no write can race this one.
+            let closed = Arc::strong_count(buffer) == 1;
+            let bytes = match buffer.lock() {
+                Ok(mut bytes) => std::mem::take(&mut *bytes),
+                Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+            };
+            if closed || !bytes.is_empty() {
+                chunks.push(StagedChunk { file: *file, path: path.clone(), bytes, closed });
+            }
+            !closed
+        });
+        let drained: u64 = chunks.iter().map(|c| c.bytes.len() as u64).sum();
+        self.peak_drained_bytes = self.peak_drained_bytes.max(drained);
+        chunks
+    }
+
+    /// The most bytes one [`drain`](Self::drain) took: how much output was held at once.
+    pub fn peak_drained_bytes(&self) -> u64 {
+        self.peak_drained_bytes
+    }
+
+    /// Files still open.
+    pub fn open_files(&self) -> usize {
+        self.open.len()
+    }
 }
 
 /// Collects the files in memory (tests, benchmarks).
@@ -398,4 +470,38 @@ pub(crate) fn write_tasks(sink: &mut dyn DatasetSink, tasks: &[String]) -> Resul
     let mut file = write_bytes(sink, path, &bytes)?;
     file.row_groups = 1;
     Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staged_files_hand_on_new_bytes_in_creation_order_and_report_a_close_once() {
+        let mut staged = StagedFiles::default();
+        let mut data = staged.create("data/file-000.parquet");
+        let mut info = staged.create("meta/info.json");
+        data.write_all(b"PAR1").unwrap();
+        info.write_all(b"{").unwrap();
+        let chunk = |file: u64, path: &str, bytes: &[u8], closed: bool| StagedChunk {
+            file,
+            path: path.into(),
+            bytes: bytes.to_vec(),
+            closed,
+        };
+        assert_eq!(
+            staged.drain(),
+            [chunk(0, "data/file-000.parquet", b"PAR1", false), chunk(1, "meta/info.json", b"{", false)]
+        );
+        // Nothing new: nothing reported.
+        assert_eq!(staged.drain(), []);
+        info.write_all(b"}").unwrap();
+        drop(info);
+        assert_eq!(staged.drain(), [chunk(1, "meta/info.json", b"}", true)]);
+        assert_eq!(staged.open_files(), 1);
+        drop(data);
+        assert_eq!(staged.drain(), [chunk(0, "data/file-000.parquet", b"", true)]);
+        assert_eq!((staged.drain(), staged.open_files()), (vec![], 0));
+        assert_eq!(staged.peak_drained_bytes(), 5);
+    }
 }
