@@ -207,6 +207,13 @@ impl AppState {
 
     /// The request (and `File` handles) that opens the open dataset or recording again, in another
     /// worker (the conversion worker), with `request_id`.
+    /// The name the open dataset or recording was opened under.
+    pub fn opened_name(self) -> Option<String> {
+        self.opened_from.with_value(|from| match from.as_ref()? {
+            OpenedFrom::Local { name } | OpenedFrom::Bundled { name, .. } => Some(name.clone()),
+        })
+    }
+
     pub fn reopen_request(self, request_id: u32) -> Option<(Request, js_sys::Array)> {
         let files = js_sys::Array::new();
         let request = match self.opened_from.get_value()? {

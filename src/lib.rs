@@ -20,6 +20,8 @@ mod components;
 #[cfg(target_arch = "wasm32")]
 mod dropped;
 #[cfg(target_arch = "wasm32")]
+pub mod js;
+#[cfg(target_arch = "wasm32")]
 pub mod worker;
 #[cfg(target_arch = "wasm32")]
 mod worker_client;

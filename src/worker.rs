@@ -33,12 +33,7 @@ use crate::protocol::{
 };
 
 fn js_error(value: JsValue) -> SourceError {
-    let reason = value
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| value.as_string())
-        .unwrap_or_else(|| format!("{value:?}"));
-    SourceError::Io { reason }
+    SourceError::Io { reason: crate::js::error_message(&value) }
 }
 
 thread_local! {

@@ -50,19 +50,19 @@ pub(super) async fn convert(
     let layout = LayoutOptions { chunks_size: layout.chunks_size, data_files_size_in_mb: layout.data_files_size_in_mb };
     let dataset = OPEN.with(|open| open.borrow().clone());
     let recording = OPEN_RECORDING.with(|open| open.borrow().clone());
-    let Some(name) = recording.as_ref().map(|r| r.name.clone()).or_else(|| dataset.as_ref().map(|d| d.name.clone()))
-    else {
-        return post(&failed(request_id, "nothing is open to convert".into()));
-    };
-    let top = converted_folder_name(&name);
     let into_folder = !folder.is_undefined() && !folder.is_null();
     let mut sink =
-        if into_folder { BrowserSink::into_folder(folder.unchecked_into()) } else { BrowserSink::into_archive(&top) };
-    let written = match (dataset, recording) {
+        if into_folder { BrowserSink::into_folder(folder.unchecked_into()) } else { BrowserSink::into_archive() };
+    let (name, written) = match (dataset, recording) {
         (_, Some(open)) => {
-            convert_open_recording(request_id, &open, layout, mapping_toml, &running, delay_ms, &mut sink).await
+            let written =
+                convert_open_recording(request_id, &open, layout, mapping_toml, &running, delay_ms, &mut sink).await;
+            (open.name.clone(), written)
         }
-        (Some(open), None) => relayout_open_dataset(request_id, &open, layout, &running, delay_ms, &mut sink).await,
+        (Some(open), None) => {
+            let written = relayout_open_dataset(request_id, &open, layout, &running, delay_ms, &mut sink).await;
+            (open.name.clone(), written)
+        }
         (None, None) => return post(&failed(request_id, "nothing is open to convert".into())),
     };
     let written = match written {
@@ -70,8 +70,9 @@ pub(super) async fn convert(
         Err(ConvertError::Cancelled) => return post(&Response::Cancelled { request_id }),
         Err(e) => return post(&failed(request_id, e.to_string())),
     };
+    let top = converted_folder_name(&name);
     post(&Response::Progress { request_id, stage: "store".into(), done: 0, total: 0, bytes_read: 0 });
-    let output = match sink.finish().await {
+    let output = match sink.finish(&top).await {
         Ok(output) => output,
         Err(e) => return post(&failed(request_id, e.to_string())),
     };

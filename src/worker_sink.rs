@@ -16,12 +16,13 @@ use episcope_core::source::{ByteSource, LocalBoxFuture};
 use episcope_core::writer::zip::{entry_name, Crc32, ZipLayout};
 use episcope_core::writer::{DatasetSink, StagedFiles};
 use episcope_core::DatasetTree;
-use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Array, Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag};
 
 use super::BlobSource;
+use crate::js::error_text as describe;
 
 #[wasm_bindgen]
 extern "C" {
@@ -49,27 +50,12 @@ extern "C" {
     fn close(this: &WritableFile) -> Result<Promise, JsValue>;
 }
 
-pub(super) fn describe(error: &JsValue) -> String {
-    error
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| format!("{}: {}", String::from(e.name()), String::from(e.message())))
-        .or_else(|| error.as_string())
-        .unwrap_or_else(|| format!("{error:?}"))
-}
-
 async fn call(promise: Result<Promise, JsValue>) -> Result<JsValue, JsValue> {
     JsFuture::from(promise?).await
 }
 
 fn create_option(create: bool) -> Object {
-    let options = Object::new();
-    let _ = Reflect::set(&options, &"create".into(), &create.into());
-    options
-}
-
-/// The sub-folder `name` of `parent`: created when `create`, else `None` when it is not there.
-pub(super) async fn sub_folder(parent: &DirectoryHandle, name: &str, create: bool) -> Result<DirectoryHandle, JsValue> {
-    Ok(call(parent.get_directory_handle(name, &create_option(create))).await?.unchecked_into())
+    crate::js::object(&[("create", create.into())])
 }
 
 /// Where the converted files go.
@@ -77,8 +63,8 @@ enum Target {
     /// The dataset's folder (made by the page inside the one the user picked), with the
     /// sub-folders made so far by their path.
     Folder { root: DirectoryHandle, folders: HashMap<String, DirectoryHandle> },
-    /// An archive whose entries sit under this top folder.
-    Archive { top: String },
+    /// One archive (its top folder is named when it is assembled).
+    Archive,
 }
 
 /// A file being written.
@@ -132,9 +118,9 @@ impl BrowserSink {
         Self::with(Target::Folder { root: folder, folders: HashMap::new() })
     }
 
-    /// Files go into one archive under `top/`.
-    pub(super) fn into_archive(top: &str) -> Self {
-        Self::with(Target::Archive { top: top.to_string() })
+    /// Files go into one archive.
+    pub(super) fn into_archive() -> Self {
+        Self::with(Target::Archive)
     }
 
     fn with(target: Target) -> Self {
@@ -154,7 +140,8 @@ impl BrowserSink {
             folder = match folders.get(&at) {
                 Some(known) => known.clone(),
                 None => {
-                    let made = sub_folder(&folder, part, true).await?;
+                    let made: DirectoryHandle =
+                        call(folder.get_directory_handle(part, &create_option(true))).await?.unchecked_into();
                     folders.insert(at.clone(), made.clone());
                     made
                 }
@@ -174,7 +161,7 @@ impl BrowserSink {
                     Target::Folder { .. } => {
                         Writing::Folder(self.open_in_folder(&chunk.path).await.map_err(|e| failed("create", e))?)
                     }
-                    Target::Archive { .. } => Writing::Archive { parts: Array::new(), crc: Crc32::new() },
+                    Target::Archive => Writing::Archive { parts: Array::new(), crc: Crc32::new() },
                 };
                 self.writing.insert(chunk.file, (writing, 0));
             }
@@ -213,8 +200,8 @@ impl BrowserSink {
 
 impl BrowserSink {
     /// Stores the rest (every writer must be done) and reads the output back: from the folder, or
-    /// from the archive's parts, which are then assembled into the archive.
-    pub(super) async fn finish(mut self) -> io::Result<StoredOutput> {
+    /// from the archive's parts, which are then assembled into the archive under `archive_top/`.
+    pub(super) async fn finish(mut self, archive_top: &str) -> io::Result<StoredOutput> {
         self.store_staged().await?;
         if self.staged.open_files() > 0 || !self.writing.is_empty() {
             return Err(io::Error::other("the converter left files unfinished"));
@@ -244,12 +231,12 @@ impl BrowserSink {
                 }
                 Ok(StoredOutput { tree, files, dataset_bytes, peak_held_bytes, archive: None })
             }
-            Target::Archive { top } => {
+            Target::Archive => {
                 let mut layout = ZipLayout::new();
                 let parts = Array::new();
                 for stored in self.stored {
                     let Some((blob, crc)) = stored.archived else { continue };
-                    let header = layout.entry(&entry_name(&top, &stored.path), crc, stored.bytes);
+                    let header = layout.entry(&entry_name(archive_top, &stored.path), crc, stored.bytes);
                     parts.push(&Uint8Array::from(header.as_slice()));
                     parts.push(&blob);
                     insert(&stored.path, blob)?;

@@ -58,13 +58,7 @@ fn set(object: &Object, key: &str, value: impl Into<JsValue>) {
     let _ = Reflect::set(object, &JsValue::from_str(key), &value.into());
 }
 
-fn describe(error: &JsValue) -> String {
-    error
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| error.as_string())
-        .unwrap_or_else(|| format!("{error:?}"))
-}
+use crate::js::error_message as describe;
 
 fn config(codec: &str, width: u32, height: u32, fps: u32) -> Object {
     let config = Object::new();

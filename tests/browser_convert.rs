@@ -71,6 +71,33 @@ fn load_official(files: &BTreeMap<String, bytes::Bytes>) -> serde_json::Value {
     json
 }
 
+/// `files` as a dataset tree, on which our checker finds nothing (`what` names it when it does).
+fn checked_without_findings(files: BTreeMap<String, bytes::Bytes>, what: &str) -> DatasetTree {
+    let out = DatasetTree::from_memory(files).expect("tree");
+    let report = pollster::block_on(check_dataset(&out, "converted", &CheckOptions::default(), &mut |_| {}));
+    assert_eq!(report.findings, vec![], "{what} has findings");
+    out
+}
+
+/// The official loader opens `files` as one episode of `frames` frames, decoding its first and
+/// last items (one loader at a time: [`HEAVY`]).
+async fn assert_official_loader_opens_one_episode(files: &BTreeMap<String, bytes::Bytes>, frames: u64) {
+    let loaded = {
+        let _heavy = HEAVY.lock().await;
+        load_official(files)
+    };
+    let lengths = serde_json::json!([frames]);
+    assert_eq!((loaded["num_frames"].as_u64(), &loaded["episode_lengths"]), (Some(frames), &lengths));
+}
+
+/// Nothing of the source left the page: only the app's own GETs, none naming `source_extension`.
+fn assert_nothing_sent(server: &StaticServer, source_extension: &str) {
+    for request in server.recorded().iter().filter(|r| !r.is_browser_service()) {
+        assert_eq!((request.method.as_str(), request.body_bytes), ("GET", 0), "{request:?}");
+        assert!(!request.path.contains(source_extension), "{request:?}");
+    }
+}
+
 async fn attr(browser: &Browser, css: &str, name: &str) -> String {
     browser.wait_for(css).await.attr(name).await.unwrap().unwrap_or_default()
 }
@@ -120,9 +147,7 @@ async fn a_v21_dataset_converts_in_the_page_and_the_saved_zip_passes_the_check_w
     assert!(files.contains_key("meta/info.json") && files.contains_key("meta/tasks.parquet"), "{:?}", files.keys());
     let videos: Vec<&String> = files.keys().filter(|p| p.starts_with("videos/")).collect();
     assert_eq!(videos.len(), 10, "two cameras × five episode files: {videos:?}");
-    let out = DatasetTree::from_memory(files).expect("tree");
-    let report = pollster::block_on(check_dataset(&out, "converted", &CheckOptions::default(), &mut |_| {}));
-    assert_eq!(report.findings, vec![], "the saved dataset has findings");
+    let out = checked_without_findings(files, "the saved dataset");
     let converted = pollster::block_on(open_dataset(&out, &mut |_| {})).expect("opens");
     let source_tree = DatasetTree::from_dir(&source_dir).unwrap().rooted_at_dataset();
     let source = pollster::block_on(open_dataset(&source_tree, &mut |_| {})).expect("opens");
@@ -168,9 +193,7 @@ async fn a_recording_converts_by_the_suggested_mapping_and_a_slow_conversion_can
     browser.wait_for("[data-testid=convert-download]").await.click().await.unwrap();
     let bytes = browser.downloaded(&name).await;
     let files = unzip(bytes, name.trim_end_matches(".zip"));
-    let out = DatasetTree::from_memory(files).expect("tree");
-    let report = pollster::block_on(check_dataset(&out, "converted", &CheckOptions::default(), &mut |_| {}));
-    assert_eq!(report.findings, vec![], "the recording's conversion has findings");
+    checked_without_findings(files, "the recording's conversion");
 
     // Edited in the page: at 50 fps the same 0.9 s is 46 frames, under the task typed in.
     let edit = |from: &str, to: &str| {
@@ -261,15 +284,9 @@ async fn an_aloha_camera_converts_in_the_page_to_h264_by_the_browsers_own_encode
     let info: serde_json::Value = serde_json::from_slice(&files["meta/info.json"]).unwrap();
     let camera = &info["features"]["observation.images.cam_high"];
     assert_eq!((camera["dtype"].as_str(), camera["info"]["video.codec"].as_str()), (Some("video"), Some("h264")));
-    let out = DatasetTree::from_memory(files.clone()).expect("tree");
-    let report = pollster::block_on(check_dataset(&out, "converted", &CheckOptions::default(), &mut |_| {}));
-    assert_eq!(report.findings, vec![], "the page's video conversion has findings");
+    checked_without_findings(files.clone(), "the page's video conversion");
     // The official loader opens the saved dataset and decodes its video (first and last items).
-    let loaded = {
-        let _heavy = HEAVY.lock().await;
-        load_official(&files)
-    };
-    assert_eq!((loaded["num_frames"].as_u64(), &loaded["episode_lengths"]), (Some(50), &serde_json::json!([50])));
+    assert_official_loader_opens_one_episode(&files, 50).await;
 
     // Decoded by OpenH264 (not the browser that encoded it): one picture per frame, from a key frame,
     // each nearest to its own source frame.
@@ -280,10 +297,7 @@ async fn an_aloha_camera_converts_in_the_page_to_h264_by_the_browsers_own_encode
     println!("WebCodecs: worst PSNR over 50 frames {worst:.1} dB");
     assert!(worst > 20.0, "worst frame PSNR {worst:.1} dB");
     // Nothing of the recording left the page.
-    for request in server.recorded().iter().filter(|r| !r.is_browser_service()) {
-        assert_eq!((request.method.as_str(), request.body_bytes), ("GET", 0), "{request:?}");
-        assert!(!request.path.contains(".hdf5"), "{request:?}");
-    }
+    assert_nothing_sent(&server, ".hdf5");
     browser.close().await;
 }
 
@@ -420,18 +434,9 @@ async fn a_recording_converts_into_a_folder_the_user_picks_and_the_folder_passes
         .collect();
     assert!(files.contains_key("videos/observation.images.cam_high/chunk-000/file-000.mp4"), "{:?}", files.keys());
     assert!(!files.keys().any(|p| p.ends_with(".crswap")), "a swap file was left: {:?}", files.keys());
-    let out = DatasetTree::from_memory(files.clone()).expect("tree");
-    let report = pollster::block_on(check_dataset(&out, "converted", &CheckOptions::default(), &mut |_| {}));
-    assert_eq!(report.findings, vec![], "the folder's dataset has findings");
-    let loaded = {
-        let _heavy = HEAVY.lock().await;
-        load_official(&files)
-    };
-    assert_eq!((loaded["num_frames"].as_u64(), &loaded["episode_lengths"]), (Some(50), &serde_json::json!([50])));
-    for request in server.recorded().iter().filter(|r| !r.is_browser_service()) {
-        assert_eq!((request.method.as_str(), request.body_bytes), ("GET", 0), "{request:?}");
-        assert!(!request.path.contains(".hdf5"), "{request:?}");
-    }
+    checked_without_findings(files.clone(), "the folder's dataset");
+    assert_official_loader_opens_one_episode(&files, 50).await;
+    assert_nothing_sent(&server, ".hdf5");
     browser.close().await;
 }
 
@@ -512,8 +517,6 @@ async fn a_zip_conversion_streams_the_output_holding_about_one_episode_of_it_at_
     browser.close().await;
     let data_files = files.keys().filter(|p| p.starts_with("data/")).count();
     assert!(data_files >= 4, "rolled at 4 MB: {:?}", files.keys());
-    let out = DatasetTree::from_memory(files).expect("tree");
-    let report = pollster::block_on(check_dataset(&out, "converted", &CheckOptions::default(), &mut |_| {}));
-    assert_eq!(report.findings, vec![], "the streamed archive's dataset has findings");
+    checked_without_findings(files, "the streamed archive's dataset");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -8,15 +8,7 @@
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$repo"
-. scripts/ensure-python.sh
-out="$repo/target/bench-recordings"
-"$EPISCOPE_PY" bench/recordings/make_big_mcap.py "$out"
-venv="$repo/.tools/bench-venv"
-if [ ! -x "$venv/bin/python" ] || ! cmp -s bench/recordings/requirements.txt "$venv/.requirements"; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r bench/recordings/requirements.txt
-  cp bench/recordings/requirements.txt "$venv/.requirements"
-fi
+. bench/recordings/prepare.sh
 cargo build --release -p episcope-cli
 episcope="${CARGO_TARGET_DIR:-$repo/target}/release/episcope"
 work="$(mktemp -d)"

@@ -43,6 +43,19 @@ def joint(i):
     }
 
 
+def rgb8_image(t, frame_id, data):
+    """A 640x480 rgb8 sensor_msgs/Image at time `t`."""
+    return {
+        "header": {"stamp": {"sec": t // 10**9, "nanosec": t % 10**9}, "frame_id": frame_id},
+        "height": 480,
+        "width": 640,
+        "encoding": "rgb8",
+        "is_bigendian": 0,
+        "step": 1920,
+        "data": data,
+    }
+
+
 def write_big(path, seconds=40):
     rng = np.random.default_rng(0)
     events = [(T0 + i * 10_000_000, 0, i) for i in range(seconds * 100)]
@@ -57,15 +70,7 @@ def write_big(path, seconds=40):
                 _, m = joint(i)
                 w.write_message("/joint_states", js, m, log_time=t, publish_time=t, sequence=i)
             else:
-                m = {
-                    "header": {"stamp": {"sec": t // 10**9, "nanosec": t % 10**9}, "frame_id": "camera"},
-                    "height": 480,
-                    "width": 640,
-                    "encoding": "rgb8",
-                    "is_bigendian": 0,
-                    "step": 1920,
-                    "data": rng.integers(0, 256, 640 * 480 * 3, dtype=np.uint8).tobytes(),
-                }
+                m = rgb8_image(t, "camera", rng.integers(0, 256, 640 * 480 * 3, dtype=np.uint8).tobytes())
                 w.write_message("/camera/image_raw", im, m, log_time=t, publish_time=t, sequence=i)
         w.finish()
 
@@ -117,15 +122,7 @@ def write_convert_bench(path, seconds=18, cameras=True):
                 w.write_message("/leader/joint_states", js, m, log_time=t, publish_time=t, sequence=i)
             else:
                 topic, shift = cameras[which]
-                m = {
-                    "header": {"stamp": {"sec": t // 10**9, "nanosec": t % 10**9}, "frame_id": topic},
-                    "height": 480,
-                    "width": 640,
-                    "encoding": "rgb8",
-                    "is_bigendian": 0,
-                    "step": 1920,
-                    "data": camera_frame(i, shift),
-                }
+                m = rgb8_image(t, topic, camera_frame(i, shift))
                 w.write_message(topic, im, m, log_time=t, publish_time=t, sequence=i)
         w.finish()
 

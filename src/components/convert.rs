@@ -7,7 +7,7 @@
 
 use std::rc::Rc;
 
-use js_sys::{Object, Promise, Reflect};
+use js_sys::{Promise, Reflect};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::{JsCast, JsValue};
@@ -18,6 +18,7 @@ use crate::components::stats::{download_text, unexpected_answer, Job};
 use crate::i18n::analysis::AnalysisText;
 use crate::i18n::convert::{rate_and_time_left, ConvertSentence, ConvertText};
 use crate::i18n::{t, use_lang, Text};
+use crate::js::{error_message, error_name, object};
 use crate::protocol::{converted_folder_name, ConversionSummary, ConvertLayout, Request, Response};
 use crate::worker_client::{client, spawn_converter, WorkerClient, WorkerProgress};
 
@@ -43,31 +44,11 @@ struct OutputFolder {
     name: String,
 }
 
-fn js_message(error: &JsValue) -> String {
-    error
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| error.as_string())
-        .unwrap_or_else(|| format!("{error:?}"))
-}
-
-fn js_error_name(error: &JsValue) -> String {
-    error.dyn_ref::<js_sys::Error>().map(|e| String::from(e.name())).unwrap_or_default()
-}
-
 /// Calls `target.method(args…)` and awaits the promise it returns.
 async fn call_async(target: &JsValue, method: &str, args: &[&JsValue]) -> Result<JsValue, JsValue> {
     let function: js_sys::Function = Reflect::get(target, &method.into())?.dyn_into()?;
     let promise: Promise = function.apply(target, &args.iter().copied().collect::<js_sys::Array>())?.dyn_into()?;
     JsFuture::from(promise).await
-}
-
-fn options(pairs: &[(&str, JsValue)]) -> Object {
-    let object = Object::new();
-    for (key, value) in pairs {
-        let _ = Reflect::set(&object, &(*key).into(), value);
-    }
-    object
 }
 
 /// Whether this browser can write into a folder the user picks (File System Access).
@@ -78,11 +59,11 @@ fn can_pick_folder() -> bool {
 /// Asks the user for a folder to write into; `None` when they close the picker.
 async fn pick_folder() -> Result<Option<JsValue>, String> {
     let window: JsValue = web_sys::window().ok_or("no window")?.into();
-    let picker_options = options(&[("mode", "readwrite".into()), ("id", "episcope-convert".into())]);
+    let picker_options = object(&[("mode", "readwrite".into()), ("id", "episcope-convert".into())]);
     match call_async(&window, "showDirectoryPicker", &[&picker_options]).await {
         Ok(handle) => Ok(Some(handle)),
-        Err(e) if js_error_name(&e) == "AbortError" => Ok(None),
-        Err(e) => Err(format!("cannot open the folder: {}", js_message(&e))),
+        Err(e) if error_name(&e) == "AbortError" => Ok(None),
+        Err(e) => Err(format!("cannot open the folder: {}", error_message(&e))),
     }
 }
 
@@ -95,12 +76,12 @@ async fn make_output_folder(parent: &JsValue, name: &str) -> Result<JsValue, Str
                 "a folder named {name} is already in the folder you picked: pick another folder, or move it away"
             ))
         }
-        Err(e) if js_error_name(&e) == "NotFoundError" || js_error_name(&e) == "TypeMismatchError" => {}
-        Err(e) => return Err(format!("cannot look into the folder you picked: {}", js_message(&e))),
+        Err(e) if error_name(&e) == "NotFoundError" || error_name(&e) == "TypeMismatchError" => {}
+        Err(e) => return Err(format!("cannot look into the folder you picked: {}", error_message(&e))),
     }
-    call_async(parent, "getDirectoryHandle", &[&name.into(), &options(&[("create", true.into())])])
+    call_async(parent, "getDirectoryHandle", &[&name.into(), &object(&[("create", true.into())])])
         .await
-        .map_err(|e| format!("cannot make the folder {name}: {}", js_message(&e)))
+        .map_err(|e| format!("cannot make the folder {name}: {}", error_message(&e)))
 }
 
 async fn sleep_ms(ms: i32) {
@@ -115,11 +96,11 @@ async fn sleep_ms(ms: i32) {
 /// Removes a folder an unfinished conversion was writing. The ended worker's open files may hold
 /// it for a moment, so it tries again for about two seconds.
 async fn remove_output_folder(folder: OutputFolder) {
-    let recursive = options(&[("recursive", true.into())]);
+    let recursive = object(&[("recursive", true.into())]);
     for _ in 0..10 {
         match call_async(&folder.parent, "removeEntry", &[&folder.name.as_str().into(), &recursive]).await {
             Ok(_) => return,
-            Err(e) if js_error_name(&e) == "NotFoundError" => return,
+            Err(e) if error_name(&e) == "NotFoundError" => return,
             Err(_) => sleep_ms(200).await,
         }
     }
@@ -251,7 +232,7 @@ pub fn ConvertPanel(recording: bool) -> impl IntoView {
                 let Some(blob) = attachment.and_then(|v| v.dyn_into::<web_sys::Blob>().ok()) else { return Ok(None) };
                 web_sys::Url::create_object_url_with_blob(&blob)
                     .map(Some)
-                    .map_err(|e| format!("cannot offer the archive: {}", js_message(&e)))
+                    .map_err(|e| format!("cannot offer the archive: {}", error_message(&e)))
             };
             match answer {
                 (Response::Converted { summary, .. }, attachment) => match archive_url(attachment) {
@@ -281,13 +262,10 @@ pub fn ConvertPanel(recording: bool) -> impl IntoView {
         }
         // The name the conversion worker gives the output (a recording's as the page shows it).
         let recording_name = state.recording.with_untracked(|r| r.as_ref().map(|(name, ..)| name.clone()));
-        let name = match (recording_name, state.reopen_request(0)) {
-            (Some(name), _) if recording => converted_folder_name(&name),
-            (_, Some((Request::OpenLocal { name, .. } | Request::OpenBundled { name, .. }, _))) => {
-                converted_folder_name(&name)
-            }
-            _ => return job.set(Job::Failed(ConvertText::NothingOpen.str(lang.get_untracked()).into())),
+        let Some(name) = recording_name.filter(|_| recording).or_else(|| state.opened_name()) else {
+            return job.set(Job::Failed(ConvertText::NothingOpen.str(lang.get_untracked()).into()));
         };
+        let name = converted_folder_name(&name);
         // The picker needs the click's user activation: it is asked for at once.
         spawn_local(async move {
             let parent = match pick_folder().await {
