@@ -119,8 +119,11 @@ pub struct ConversionSummary {
     pub infos: u64,
     /// What the user should know (stats left out, streams skipped, frames flagged).
     pub notes: Vec<String>,
-    /// Time the worker spent, from the request to the archive.
+    /// Time the worker spent, from the request to the archive (conversion, storing and check).
     pub worker_ms: f64,
+    /// Time from the request until the output was stored, before the checker read it back.
+    #[serde(default)]
+    pub written_ms: f64,
     /// The conversion worker's wasm memory when the conversion started and at the end (it only
     /// grows, so this is its peak), in bytes: what the output cost the worker's heap.
     #[serde(default)]

@@ -76,6 +76,7 @@ pub(super) async fn convert(
         Ok(output) => output,
         Err(e) => return post(&failed(request_id, e.to_string())),
     };
+    let written_ms = now_ms() - started_ms;
     // The proof: the checker on the output as it was stored (read back from the folder or the
     // archive's parts), before the page offers it.
     let report = {
@@ -95,6 +96,7 @@ pub(super) async fn convert(
         infos: report.summary.infos as u64,
         notes: written.notes,
         worker_ms: now_ms() - started_ms,
+        written_ms,
         worker_memory_start_bytes: memory_start_bytes,
         worker_memory_bytes: wasm_memory_bytes(),
         output_peak_held_bytes: output.peak_held_bytes,

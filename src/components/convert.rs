@@ -426,7 +426,8 @@ pub fn ConvertPanel(recording: bool) -> impl IntoView {
                                 data-infos=s.infos.to_string() data-episodes=s.episodes.to_string() data-frames=s.frames.to_string()
                                 data-worker-memory-start=s.worker_memory_start_bytes.to_string()
                                 data-worker-memory=s.worker_memory_bytes.to_string()
-                                data-output-held=s.output_peak_held_bytes.to_string() data-dataset-bytes=s.dataset_bytes.to_string()>
+                                data-output-held=s.output_peak_held_bytes.to_string() data-dataset-bytes=s.dataset_bytes.to_string()
+                                data-worker-ms=format!("{:.0}", s.worker_ms) data-written-ms=format!("{:.0}", s.written_ms)>
                                 <p data-testid="convert-written">{move || written.text(lang.get())}</p>
                                 <p class=class data-testid="convert-verdict">{move || verdict.text(lang.get())}</p>
                                 <ul class="muted small" data-testid="convert-notes">{notes}</ul>
