@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Creates (once) the venv the Python package is tested in: pytest and pyarrow, pinned, from PyPI
+# Creates (once) the venv the Python package is tested in: pytest, pyarrow and ray, pinned, from PyPI
 # (crates/episcope-py/tests/requirements.txt). The package itself is installed into it by
 # scripts/test.sh on every run (`pip install crates/episcope-py`, built by maturin from PyPI).
 # Source it (`. scripts/ensure-py-venv.sh`): exports EPISCOPE_PY_VENV.

@@ -5,8 +5,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use episcope_core::check::render::{describe_location, rules_markdown, to_html, to_markdown};
-use episcope_core::check::{check_dataset, check_recording, CheckOptions, Profile, Report, Verdict, RULES};
+use episcope_core::check::{
+    check_dataset, check_partial, check_recording, CheckOptions, Profile, Report, Verdict, RULES,
+};
 use episcope_core::local::dataset_name;
+use episcope_core::partial::PartialFile;
+use episcope_core::shard::Shard;
 use episcope_core::DatasetTree;
 
 /// What `check` should print or write.
@@ -25,14 +29,7 @@ pub fn run(dir: &Path, output: &CheckOutput) -> anyhow::Result<Report> {
     if recording.is_none() && !dir.is_dir() {
         anyhow::bail!("not a folder or a recording file (.mcap, .db3, .bag, .hdf5): {}", dir.display());
     }
-    let profile = match &output.profile {
-        Some(path) => {
-            let text =
-                std::fs::read_to_string(path).with_context(|| format!("cannot read profile {}", path.display()))?;
-            Some(Profile::parse(&text, &path.display().to_string())?)
-        }
-        None => None,
-    };
+    let profile = read_profile(output.profile.as_deref())?;
     let options = CheckOptions { profile, skip_hashes: output.skip_hashes };
     let report = match recording {
         Some(tree) => pollster::block_on(check_recording(&tree, &dataset_name(dir), &options, &mut |_| {})),
@@ -41,17 +38,54 @@ pub fn run(dir: &Path, output: &CheckOutput) -> anyhow::Result<Report> {
             pollster::block_on(check_dataset(&tree, &dataset_name(dir), &options, &mut |_| {}))
         }
     };
+    print_report(&report, output)?;
+    Ok(report)
+}
+
+/// Checks shard `shard` (the whole when `None`) of the dataset in `dir` and writes the part to `out`.
+pub fn run_partial(dir: &Path, output: &CheckOutput, shard: Option<Shard>, out: &Path) -> anyhow::Result<()> {
+    if crate::info::recording_tree(dir)?.is_some() {
+        anyhow::bail!("sharded checks are for LeRobot datasets; check the recording whole: {}", dir.display());
+    }
+    if !dir.is_dir() {
+        anyhow::bail!("not a folder: {}", dir.display());
+    }
+    let profile = read_profile(output.profile.as_deref())?;
+    let options = CheckOptions { profile, skip_hashes: output.skip_hashes };
+    let tree = DatasetTree::from_dir(dir)?.rooted_at_dataset();
+    let shard = shard.unwrap_or(Shard::WHOLE);
+    let part = pollster::block_on(check_partial(&tree, &dataset_name(dir), &options, shard, &mut |_| {}));
+    let source = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let file = PartialFile::check(part, Some(source.display().to_string()));
+    crate::merge::write_part(&file, out)?;
+    eprintln!("episcope: wrote shard {shard} of the check to {}", out.display());
+    Ok(())
+}
+
+fn read_profile(path: Option<&Path>) -> anyhow::Result<Option<Profile>> {
+    match path {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).with_context(|| format!("cannot read profile {}", path.display()))?;
+            Ok(Some(Profile::parse(&text, &path.display().to_string())?))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Prints (and writes, with `--html`) a report as `check` does.
+pub fn print_report(report: &Report, output: &CheckOutput) -> anyhow::Result<()> {
     if let Some(path) = &output.html {
-        std::fs::write(path, to_html(&report)).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(path, to_html(report)).with_context(|| format!("cannot write {}", path.display()))?;
     }
     if output.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        println!("{}", serde_json::to_string_pretty(report)?);
     } else if output.markdown {
-        print!("{}", to_markdown(&report));
+        print!("{}", to_markdown(report));
     } else {
-        print!("{}", render_text(&report));
+        print!("{}", render_text(report));
     }
-    Ok(report)
+    Ok(())
 }
 
 fn render_text(report: &Report) -> String {

@@ -7,6 +7,7 @@ mod convert;
 #[cfg(feature = "generate")]
 mod generate;
 mod info;
+mod merge;
 mod report;
 mod stats;
 
@@ -58,6 +59,13 @@ enum Command {
         /// Do not compute SHA-256 digests of the files.
         #[arg(long)]
         no_hashes: bool,
+        /// Check only shard K of N (0 ≤ K < N: the K-th of N contiguous blocks of the files, data
+        /// files and videos) and write the part to --partial; `episcope merge` makes the report.
+        #[arg(long, value_name = "K/N", value_parser = parse_shard, requires = "partial")]
+        shard: Option<episcope_core::shard::Shard>,
+        /// Write this check's part (JSON) to FILE instead of a report (exit code 0 once written).
+        #[arg(long, value_name = "OUT.json", conflicts_with_all = ["json", "markdown", "html"])]
+        partial: Option<std::path::PathBuf>,
     },
     /// Exact statistics over every frame: per feature dimension min, max, mean, std, quantiles,
     /// non-finite counts; episode lengths; frames and hours per task.
@@ -67,7 +75,18 @@ enum Command {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// Compute only shard K of N (0 ≤ K < N: the K-th of N contiguous blocks of the data files)
+        /// and write the part to --partial; `episcope merge` gives the statistics of the whole.
+        #[arg(long, value_name = "K/N", value_parser = parse_shard, requires = "partial")]
+        shard: Option<episcope_core::shard::Shard>,
+        /// Write this computation's part (JSON) to FILE instead of the statistics.
+        #[arg(long, value_name = "OUT.json", conflicts_with = "json")]
+        partial: Option<std::path::PathBuf>,
     },
+    /// Merge the parts written by `check --shard K/N --partial` (or `stats …`) into the report (or
+    /// statistics) of the whole dataset, exactly what the unsharded command gives; with
+    /// --partial, into one part that merges further. Exit code as for `check` (stats: 0).
+    Merge(merge::MergeArgs),
     /// The plain-language report: what the dataset is, how good it is, what it contains (charts),
     /// as one self-contained HTML file and/or JSON. Exit code as for `check`.
     Report {
@@ -116,6 +135,10 @@ enum Command {
     Generate(generate::GenerateArgs),
 }
 
+fn parse_shard(text: &str) -> Result<episcope_core::shard::Shard, String> {
+    episcope_core::shard::Shard::parse(text).map_err(|e| e.to_string())
+}
+
 /// 1 when error-level findings were found, else 0 (as `check` exits).
 fn exit_for_errors(errors: u64) -> ExitCode {
     if errors > 0 {
@@ -134,34 +157,37 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let outcome =
-        match cli.command {
-            Command::Info { dir, json } => info::run(&dir, json).map(|()| ExitCode::SUCCESS),
-            Command::Check { dir, json, markdown, html, profile, no_hashes } => {
-                let output = check::CheckOutput { json, markdown, html, profile, skip_hashes: no_hashes };
-                check::run(&dir, &output).map(|report| {
-                    if report.summary.errors > 0 {
-                        ExitCode::from(1)
-                    } else {
-                        ExitCode::SUCCESS
-                    }
-                })
+    let outcome = match cli.command {
+        Command::Info { dir, json } => info::run(&dir, json).map(|()| ExitCode::SUCCESS),
+        Command::Check { dir, json, markdown, html, profile, no_hashes, shard, partial } => {
+            let output = check::CheckOutput { json, markdown, html, profile, skip_hashes: no_hashes };
+            match partial {
+                Some(out) => check::run_partial(&dir, &output, shard, &out).map(|()| ExitCode::SUCCESS),
+                None => check::run(&dir, &output).map(|report| exit_for_errors(report.summary.errors)),
             }
-            Command::Stats { dir, json } => stats::run(&dir, json).map(|()| ExitCode::SUCCESS),
-            Command::Report { dir, output, json, lang, no_hashes, profile } => {
-                let args = report::ReportArgs { dir, output, json, lang, skip_hashes: no_hashes, profile };
-                report::run(&args).map(|report| exit_for_errors(report.report.summary.errors))
-            }
-            Command::Compare { inputs, output, lang } => compare::run(&compare::CompareArgs { inputs, output, lang })
-                .map(|reports| exit_for_errors(reports.iter().map(|r| r.report.summary.errors).sum())),
-            Command::Convert(args) => convert::run(&args).map(|converted| match converted {
-                Some(converted) => exit_for_errors(converted.report.summary.errors),
-                None => ExitCode::SUCCESS,
-            }),
-            Command::Rules { json } => check::print_rules(json).map(|()| ExitCode::SUCCESS),
-            #[cfg(feature = "generate")]
-            Command::Generate(args) => generate::run(&args).map(|_| ExitCode::SUCCESS),
-        };
+        }
+        Command::Stats { dir, json, shard, partial } => match partial {
+            Some(out) => stats::run_partial(&dir, shard, &out).map(|()| ExitCode::SUCCESS),
+            None => stats::run(&dir, json).map(|()| ExitCode::SUCCESS),
+        },
+        Command::Merge(args) => merge::run(&args).map(|merged| match merged {
+            merge::Outcome::Part => ExitCode::SUCCESS,
+            merge::Outcome::Report(errors) => exit_for_errors(errors),
+        }),
+        Command::Report { dir, output, json, lang, no_hashes, profile } => {
+            let args = report::ReportArgs { dir, output, json, lang, skip_hashes: no_hashes, profile };
+            report::run(&args).map(|report| exit_for_errors(report.report.summary.errors))
+        }
+        Command::Compare { inputs, output, lang } => compare::run(&compare::CompareArgs { inputs, output, lang })
+            .map(|reports| exit_for_errors(reports.iter().map(|r| r.report.summary.errors).sum())),
+        Command::Convert(args) => convert::run(&args).map(|converted| match converted {
+            Some(converted) => exit_for_errors(converted.report.summary.errors),
+            None => ExitCode::SUCCESS,
+        }),
+        Command::Rules { json } => check::print_rules(json).map(|()| ExitCode::SUCCESS),
+        #[cfg(feature = "generate")]
+        Command::Generate(args) => generate::run(&args).map(|_| ExitCode::SUCCESS),
+    };
     match outcome {
         Ok(code) => code,
         Err(e) => {

@@ -7,7 +7,9 @@ use std::path::Path;
 
 use anyhow::Context;
 use episcope_core::lerobot::open_dataset;
-use episcope_core::stats::{compute_dataset_stats, DatasetStats, QuantileMethod, StatsOptions};
+use episcope_core::partial::PartialFile;
+use episcope_core::shard::Shard;
+use episcope_core::stats::{compute_dataset_stats, compute_stats_partial, DatasetStats, QuantileMethod, StatsOptions};
 use episcope_core::DatasetTree;
 
 pub fn run(dir: &Path, json: bool) -> anyhow::Result<()> {
@@ -20,10 +22,34 @@ pub fn run(dir: &Path, json: bool) -> anyhow::Result<()> {
     let stats = pollster::block_on(compute_dataset_stats(&tree, &dataset, &StatsOptions::default(), &mut |_| {
         ControlFlow::Continue(())
     }))?;
+    print_stats(&stats, json)
+}
+
+/// Computes shard `shard` (the whole when `None`) of the statistics and writes the part to `out`.
+pub fn run_partial(dir: &Path, shard: Option<Shard>, out: &Path) -> anyhow::Result<()> {
+    if !dir.is_dir() {
+        anyhow::bail!("not a folder: {}", dir.display());
+    }
+    let tree = DatasetTree::from_dir(dir)?.rooted_at_dataset();
+    let dataset = pollster::block_on(open_dataset(&tree, &mut |_| {}))
+        .with_context(|| format!("cannot open {}", dir.display()))?;
+    let shard = shard.unwrap_or(Shard::WHOLE);
+    let part =
+        pollster::block_on(compute_stats_partial(&tree, &dataset, &StatsOptions::default(), shard, &mut |_| {
+            ControlFlow::Continue(())
+        }))?;
+    let source = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    crate::merge::write_part(&PartialFile::stats(part, Some(source.display().to_string())), out)?;
+    eprintln!("episcope: wrote shard {shard} of the statistics to {}", out.display());
+    Ok(())
+}
+
+/// Prints statistics as `stats` does (and their problems as warnings).
+pub fn print_stats(stats: &DatasetStats, json: bool) -> anyhow::Result<()> {
     if json {
-        println!("{}", serde_json::to_string_pretty(&stats)?);
+        println!("{}", serde_json::to_string_pretty(stats)?);
     } else {
-        print!("{}", render(&stats));
+        print!("{}", render(stats));
     }
     for problem in &stats.problems {
         eprintln!("warning: {}: {}", problem.path, problem.message);

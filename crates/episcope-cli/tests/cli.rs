@@ -436,3 +436,104 @@ fn stats_json_gives_exact_statistics_over_every_frame() {
     let table = stdout(&episcope(&["stats".as_ref(), shared_dataset("v21_state_extra").as_os_str()]));
     assert!(table.contains("shoulder_pan.pos") && table.contains("Pick up the red cube"), "{table}");
 }
+
+// ---- Sharded check and stats, and merge (issue 14) ----------------------------------------------
+
+/// Runs `episcope <command> DIR --shard k/N --partial PART` for every k, then `merge` of the parts
+/// (in reverse order) with `extra` args; returns the merge's output and the part files.
+fn sharded(command: &str, dir: &Path, count: u32, work: &TempDir, extra: &[&str]) -> (Output, Vec<PathBuf>) {
+    let mut parts = Vec::new();
+    for k in 0..count {
+        let part = work.path().join(format!("{command}-{k}-of-{count}.json"));
+        let shard = format!("{k}/{count}");
+        let out = episcope(&[
+            command.as_ref(),
+            dir.as_os_str(),
+            "--shard".as_ref(),
+            shard.as_ref(),
+            "--partial".as_ref(),
+            part.as_os_str(),
+        ]);
+        assert!(out.status.success(), "{command} --shard {shard}: {}", stderr(&out));
+        assert_eq!(stdout(&out), "", "a part is written, not printed");
+        assert!(stderr(&out).contains(&format!("wrote shard {shard}")), "{}", stderr(&out));
+        parts.push(part);
+    }
+    let mut args: Vec<&std::ffi::OsStr> = vec!["merge".as_ref()];
+    args.extend(parts.iter().rev().map(|p| p.as_os_str()));
+    args.extend(extra.iter().map(|a| std::ffi::OsStr::new(*a)));
+    (episcope(&args), parts)
+}
+
+#[test]
+fn check_in_shards_merges_into_the_unsharded_report_with_its_exit_code() {
+    let dir = copy_of("v21_state_extra");
+    edit_info(dir.path(), |info| info["total_frames"] = serde_json::json!(1));
+    let work = TempDir::new("shards");
+    let whole = episcope(&["check".as_ref(), dir.path().as_os_str(), "--json".as_ref()]);
+    assert_eq!(whole.status.code(), Some(1), "{}", stderr(&whole));
+    for count in [1, 2, 5] {
+        let (merged, _) = sharded("check", dir.path(), count, &work, &["--json"]);
+        assert_eq!(merged.status.code(), Some(1), "errors found: exit 1 as for check; {}", stderr(&merged));
+        assert_eq!(stdout(&merged), stdout(&whole), "{count} shards");
+    }
+    // Text output as `check` prints it.
+    let (merged, parts) = sharded("check", dir.path(), 3, &work, &[]);
+    let text = episcope(&["check".as_ref(), dir.path().as_os_str()]);
+    assert_eq!(stdout(&merged), stdout(&text));
+    // Two parts merge into one part, which merges with the third.
+    let joined = work.path().join("joined.json");
+    let out = episcope(&[
+        "merge".as_ref(),
+        parts[0].as_os_str(),
+        parts[2].as_os_str(),
+        "--partial".as_ref(),
+        joined.as_os_str(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = episcope(&["merge".as_ref(), joined.as_os_str(), parts[1].as_os_str(), "--json".as_ref()]);
+    assert_eq!(stdout(&out), stdout(&whole));
+    // A missing shard: exit 2 naming it; a part given twice: exit 2 naming the shard.
+    let out = episcope(&["merge".as_ref(), parts[0].as_os_str(), parts[2].as_os_str()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(assert_fails_with_one_line(&out).contains("shards 1 of 3 are missing"), "{}", stderr(&out));
+    let out = episcope(&["merge".as_ref(), parts[0].as_os_str(), parts[0].as_os_str()]);
+    assert!(assert_fails_with_one_line(&out).contains("shard 0/3 is in more than one part"), "{}", stderr(&out));
+    // A bad shard is a usage error.
+    let out = episcope(&[
+        "check".as_ref(),
+        dir.path().as_os_str(),
+        "--shard".as_ref(),
+        "3/3".as_ref(),
+        "--partial".as_ref(),
+        joined.as_os_str(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("0 ≤ K < N"), "{}", stderr(&out));
+}
+
+#[test]
+fn stats_in_shards_merge_into_the_unsharded_statistics() {
+    let dir = shared_dataset("v21_state_extra");
+    let work = TempDir::new("stats-shards");
+    let whole = episcope(&["stats".as_ref(), dir.as_os_str(), "--json".as_ref()]);
+    assert!(whole.status.success(), "{}", stderr(&whole));
+    let statistics_only = |text: &str| {
+        let mut v: serde_json::Value = serde_json::from_str(text).unwrap();
+        v["bytes_read"] = 0.into();
+        for f in v["features"].as_array_mut().unwrap() {
+            f["peak_retained_values"] = 0.into();
+        }
+        v
+    };
+    for count in [2, 4] {
+        let (merged, _) = sharded("stats", &dir, count, &work, &["--json"]);
+        assert!(merged.status.success(), "{}", stderr(&merged));
+        assert_eq!(statistics_only(&stdout(&merged)), statistics_only(&stdout(&whole)), "{count} shards");
+    }
+    // A check's parts and statistics' parts do not mix.
+    let (_, stats_parts) = sharded("stats", &dir, 2, &work, &["--json"]);
+    let (_, check_parts) = sharded("check", &dir, 2, &work, &["--json"]);
+    let out = episcope(&["merge".as_ref(), stats_parts[0].as_os_str(), check_parts[1].as_os_str()]);
+    assert!(assert_fails_with_one_line(&out).contains("cannot be merged together"), "{}", stderr(&out));
+}

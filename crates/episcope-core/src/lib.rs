@@ -10,8 +10,10 @@ pub mod formats;
 pub mod local;
 pub mod mp4;
 pub mod parquet_io;
+pub mod partial;
 pub mod recording;
 pub mod robot;
+pub mod shard;
 pub mod source;
 pub mod stats;
 #[cfg(feature = "synthetic")]

@@ -681,3 +681,133 @@ fn nan_and_inf_are_counted_and_left_out() {
     assert!(!json.contains("NaN") && !json.contains("null,\"max\""), "{json}");
     assert_eq!(serde_json::from_str::<DatasetStats>(&json).unwrap(), stats);
 }
+
+// ---- Sharded statistics (issue 14) --------------------------------------------------------------
+
+/// A small deterministic generator (splitmix64) for the splits and merge orders.
+struct Draw(u64);
+
+impl Draw {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) % n as u64) as usize
+    }
+}
+
+/// The statistics of `count` shards, each through JSON, merged in a random binary tree.
+fn sharded(tree: &DatasetTree, dataset: &Dataset, options: &StatsOptions, count: u32, draw: &mut Draw) -> DatasetStats {
+    use episcope_core::shard::Shard;
+    use episcope_core::stats::{compute_stats_partial, StatsPartial};
+    let mut parts: Vec<StatsPartial> = (0..count)
+        .map(|k| {
+            let shard = Shard::new(k, count).unwrap();
+            let part =
+                pollster::block_on(compute_stats_partial(tree, dataset, options, shard, &mut no_progress())).unwrap();
+            serde_json::from_str(&serde_json::to_string(&part).unwrap()).unwrap()
+        })
+        .collect();
+    while parts.len() > 1 {
+        let a = parts.swap_remove(draw.below(parts.len()));
+        let b = draw.below(parts.len());
+        parts[b].merge(a).unwrap();
+    }
+    parts.pop().unwrap().finish().unwrap()
+}
+
+/// What is not a statistic (bytes read, the accumulators' peak memory) left out.
+fn statistics_only(mut stats: DatasetStats) -> DatasetStats {
+    stats.bytes_read = 0;
+    stats.features.iter_mut().for_each(|f| f.peak_retained_values = 0);
+    stats
+}
+
+#[test]
+fn shards_merged_in_any_order_give_exactly_the_whole_datasets_statistics() {
+    let mut draw = Draw(14);
+    let mut nan_fixture = Fixture::build(&Options::v21(&[50, 60, 7, 33, 41, 12, 9, 70]));
+    nan_fixture.edit_episode(3, "observation.state", |frame, dim, value| match (frame, dim) {
+        (0 | 1, 0) => f64::NAN,
+        (2, 1) => f64::INFINITY,
+        (3, 2) => f64::NEG_INFINITY,
+        _ => value,
+    });
+    let mut cases: Vec<(String, DatasetTree, Dataset)> = SHARED_DATASETS
+        .iter()
+        .map(|name| {
+            let (tree, dataset) = open(name);
+            (name.to_string(), tree, dataset)
+        })
+        .collect();
+    let (tree, dataset) = nan_fixture.open();
+    cases.push(("v2.1 with NaN and ±Inf, 8 files".into(), tree, dataset));
+    let (tree, dataset) =
+        Fixture::build(&Options { episodes_per_file: 2, ..Options::v30(&[12, 15, 11, 20, 10, 13, 40, 3, 18]) }).open();
+    cases.push(("v3.0, 5 files".into(), tree, dataset));
+    let mut compared = 0;
+    for (name, tree, dataset) in &cases {
+        let whole = statistics_only(compute(tree, dataset, &StatsOptions::default()));
+        for count in [1u32, 2, 3, 4, 9] {
+            let merged = statistics_only(sharded(tree, dataset, &StatsOptions::default(), count, &mut draw));
+            assert_eq!(merged, whole, "{name}: {count} shards");
+            compared += 1;
+        }
+        // All sketches: everything but quantiles and histograms is still exact.
+        let options = StatsOptions { exact_quantile_max_values: 0, ..StatsOptions::default() };
+        let whole = statistics_only(compute(tree, dataset, &options));
+        let merged = statistics_only(sharded(tree, dataset, &options, 3, &mut draw));
+        assert_sketched_agree(&merged, &whole, name);
+    }
+    assert_eq!(compared, 5 * cases.len());
+}
+
+/// Counts, extremes and moments equal bit for bit; quantiles from sketches with a stated bound,
+/// histograms summing to the count.
+fn assert_sketched_agree(merged: &DatasetStats, whole: &DatasetStats, name: &str) {
+    assert_eq!(
+        (merged.frames_read, &merged.tasks, &merged.problems),
+        (whole.frames_read, &whole.tasks, &whole.problems)
+    );
+    for (m, w) in merged.features.iter().zip(&whole.features) {
+        assert_eq!((&m.feature, m.rows, m.dims.len()), (&w.feature, w.rows, w.dims.len()), "{name}");
+        for (a, b) in m.dims.iter().zip(&w.dims) {
+            let exact = |d: &DimensionStatistics| {
+                (d.count, d.nan_count, d.pos_inf_count, d.neg_inf_count, d.min, d.max, d.mean, d.std)
+            };
+            assert_eq!(exact(a), exact(b), "{name} {}", m.feature);
+            match a.quantile_method {
+                // Every shard held this column's values: as exact as the whole's.
+                QuantileMethod::Exact => assert_eq!((&a.quantiles, &a.histogram), (&b.quantiles, &b.histogram)),
+                QuantileMethod::Sketch { rank_error } => {
+                    assert!(rank_error < 0.01, "{name} {}: bound {rank_error}", m.feature);
+                    assert_eq!(a.histogram.as_ref().unwrap().counts.iter().sum::<u64>(), a.count, "{name}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn shards_too_large_to_hold_merge_their_sketches_within_the_bound() {
+    // 40 files × 4096 frames × 3 values: each of 4 shards holds more than it keeps exactly
+    // (`SHARD_EXACT_MAX_VALUES`), so the merged quantiles come from sketches; the unsharded ones
+    // are exact. Everything else is equal, and each merged quantile's true rank is within the bound.
+    use episcope_core::stats::partial::SHARD_EXACT_MAX_VALUES;
+    let (tree, dataset) = Fixture::build(&Options::v21(&[4096; 40])).open();
+    let whole = statistics_only(compute(&tree, &dataset, &StatsOptions::default()));
+    let merged = statistics_only(sharded(&tree, &dataset, &StatsOptions::default(), 4, &mut Draw(3)));
+    let state = feature(&merged, "observation.state");
+    assert!(state.rows * STATE_DIM as u64 / 4 > SHARD_EXACT_MAX_VALUES);
+    assert_sketched_agree(&merged, &whole, "40 × 4096");
+    // observation.state[d] of global frame g is 10 g + d: the true rank of a value is known.
+    let n = state.rows as f64;
+    for (d, dim) in state.dims.iter().enumerate() {
+        let QuantileMethod::Sketch { rank_error } = dim.quantile_method else { unreachable!() };
+        for q in &dim.quantiles {
+            let rank = ((q.value - d as f64) / 10.0 + 1.0) / n;
+            assert!((rank - q.q).abs() <= rank_error + 1.0 / n, "q{} → rank {rank}, bound {rank_error}", q.q);
+        }
+    }
+}

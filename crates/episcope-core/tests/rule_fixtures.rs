@@ -1381,3 +1381,99 @@ fn files_of(root: &std::path::Path) -> std::collections::BTreeMap<String, Bytes>
     walk(root, root, &mut out);
     out
 }
+
+// ---------------------------------------------------------------------------------------------
+// Sharded checks (issue 14): every fixture checked in shards and merged gives the unsharded report.
+// ---------------------------------------------------------------------------------------------
+
+/// A small deterministic generator (splitmix64) for the splits and merge orders.
+struct Draw(u64);
+
+impl Draw {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Merges `parts` in a random binary tree (any two parts, then any two of what is left …).
+fn merge_in_random_order<T>(mut parts: Vec<T>, draw: &mut Draw, merge: impl Fn(&mut T, T)) -> T {
+    while parts.len() > 1 {
+        let a = parts.swap_remove(draw.below(parts.len()));
+        let b = draw.below(parts.len());
+        merge(&mut parts[b], a);
+    }
+    parts.pop().expect("at least one part")
+}
+
+fn sharded_report(tree: &DatasetTree, profile: Option<Profile>, count: u32, draw: &mut Draw) -> Report {
+    use episcope_core::check::{check_partial, finish_check, CheckPartial};
+    use episcope_core::shard::Shard;
+    let options = CheckOptions { profile, skip_hashes: draw.below(2) == 0 };
+    let parts: Vec<CheckPartial> = (0..count)
+        .map(|k| {
+            let part = pollster::block_on(check_partial(
+                tree,
+                "fixture",
+                &options,
+                Shard::new(k, count).unwrap(),
+                &mut |_| {},
+            ));
+            // Through JSON, as `episcope check --partial` writes it and `episcope merge` reads it.
+            serde_json::from_str(&serde_json::to_string(&part).unwrap()).unwrap()
+        })
+        .collect();
+    let merged = merge_in_random_order(parts, draw, |into, part| into.merge(part).unwrap());
+    pollster::block_on(finish_check(tree, merged)).unwrap()
+}
+
+#[test]
+fn every_fixture_checked_in_shards_and_merged_in_any_order_gives_the_unsharded_report() {
+    let mut draw = Draw(14);
+    let mut setups: Vec<(String, Setup)> =
+        CASES.iter().map(|case| (format!("{} ({})", case.name, case.rule), (case.build)())).collect();
+    setups.extend(clean_fixtures().into_iter().map(|(name, fixture)| (name.to_string(), fixture.into())));
+    let mut compared = 0;
+    for (name, setup) in setups {
+        let tree = setup.fixture.tree();
+        for count in [1u32, 2, 3, 7] {
+            let skip_hashes_seed = draw.0;
+            let report = sharded_report(&tree, setup.profile.clone(), count, &mut draw);
+            // The unsharded report with the same hashing choice.
+            let mut again = Draw(skip_hashes_seed);
+            let options = CheckOptions { profile: setup.profile.clone(), skip_hashes: again.below(2) == 0 };
+            let whole = pollster::block_on(check_dataset(&tree, "fixture", &options, &mut |_| {}));
+            assert_eq!(report, whole, "{name}: {count} shards merged differ from the whole");
+            compared += 1;
+        }
+    }
+    assert!(compared > 4 * 60, "{compared} comparisons");
+}
+
+#[test]
+fn parts_that_do_not_make_a_whole_are_refused() {
+    use episcope_core::check::{check_partial, finish_check, CheckMergeError};
+    use episcope_core::shard::Shard;
+    let tree = v21().tree();
+    let options = CheckOptions::default();
+    let part =
+        |k, n| pollster::block_on(check_partial(&tree, "fixture", &options, Shard::new(k, n).unwrap(), &mut |_| {}));
+    let missing = pollster::block_on(finish_check(&tree, part(1, 3))).unwrap_err();
+    assert_eq!(missing, CheckMergeError::Missing { missing: "0, 2".into(), count: 3 });
+    assert_eq!(part(0, 3).merge(part(0, 3)).unwrap_err(), CheckMergeError::Overlap { shard: 0, count: 3 });
+    assert_eq!(part(0, 3).merge(part(1, 2)).unwrap_err(), CheckMergeError::ShardCount { expected: 3, found: 2 });
+    let other = v30().tree();
+    let foreign =
+        pollster::block_on(check_partial(&other, "fixture", &options, Shard::new(1, 2).unwrap(), &mut |_| {}));
+    assert_eq!(part(0, 2).merge(foreign).unwrap_err(), CheckMergeError::DifferentDatasets);
+    // Finished against a dataset that is not the one checked.
+    let mut whole = part(0, 1);
+    whole.files.pop();
+    assert_eq!(pollster::block_on(finish_check(&tree, whole)).unwrap_err(), CheckMergeError::DatasetChanged);
+}

@@ -12,6 +12,7 @@ use bytes::Bytes;
 use episcope_core::check::videos::check_videos;
 use episcope_core::check::{Finding, Findings, Location};
 use episcope_core::lerobot::{open_dataset, Dataset};
+use episcope_core::shard::Shard;
 use episcope_core::DatasetTree;
 use serde_json::Value;
 
@@ -44,7 +45,9 @@ fn open(tree: &DatasetTree) -> Dataset {
 
 fn check(tree: &DatasetTree, dataset: &Dataset) -> Vec<Finding> {
     let mut findings = Findings::default();
-    pollster::block_on(check_videos(tree, dataset, &mut findings));
+    for (_, found) in pollster::block_on(check_videos(tree, dataset, Shard::WHOLE)) {
+        found.into_iter().for_each(|f| findings.absorb(f));
+    }
     findings.into_sorted()
 }
 

@@ -7,13 +7,17 @@ use std::path::{Path, PathBuf};
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use arrow_array::{RecordBatch, RecordBatchIterator, RecordBatchReader};
 use arrow_schema::SchemaRef;
-use episcope_core::check::{check_dataset, check_recording, CheckOptions, Profile};
+use episcope_core::check::{check_dataset, check_partial, check_recording, CheckOptions, Profile};
 use episcope_core::convert::{LayoutOptions, Mapping};
 use episcope_core::lerobot::{open_dataset, read_episode_table, Overview};
 use episcope_core::local::{convert_to_folder, dataset_name, open_path, Converted, LocalError, LocalInput};
+use episcope_core::partial::{finish, merge_parts, Merged, Part, PartialFile};
 use episcope_core::recording::open_recording;
-use episcope_core::stats::{compute_dataset_stats, StatsOptions};
-use episcope_report::{render_html, report_dataset, Date, Lang, ReportOptions};
+use episcope_core::shard::Shard;
+use episcope_core::stats::{compute_dataset_stats, compute_stats_partial, StatsOptions};
+use episcope_report::{
+    compare_rows, render_compare_html, render_html, report_dataset, Date, FullReport, Lang, ReportOptions,
+};
 use pyo3::exceptions::{PyException, PyFileNotFoundError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
@@ -145,6 +149,124 @@ fn stats_json(py: Python<'_>, path: PathBuf) -> PyResult<String> {
         }))
         .map_err(|e| Failure::from_message(e.to_string()))?;
         to_json(&stats)
+    })
+    .map_err(PyErr::from)
+}
+
+fn shard_of((index, count): (u32, u32)) -> Result<Shard, Failure> {
+    Shard::new(index, count).map_err(|e| Failure::Invalid(e.to_string()))
+}
+
+fn dataset_tree(path: &Path, what: &str) -> Result<episcope_core::DatasetTree, Failure> {
+    match open_path(path)? {
+        LocalInput::Dataset(tree) => Ok(tree),
+        LocalInput::Recording(_) => Err(Failure::Invalid(format!(
+            "{what} of LeRobot datasets are sharded; this is a recording (check it whole): {}",
+            path.display()
+        ))),
+    }
+}
+
+fn source_of(path: &Path) -> Option<String> {
+    Some(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string())
+}
+
+/// Shard `shard` = (k, n) of a dataset's check, as the partial JSON `episcope check --partial` writes.
+#[pyfunction]
+#[pyo3(signature = (path, shard, profile=None, skip_hashes=false))]
+fn check_partial_json(
+    py: Python<'_>,
+    path: PathBuf,
+    shard: (u32, u32),
+    profile: Option<PathBuf>,
+    skip_hashes: bool,
+) -> PyResult<String> {
+    py.detach(|| -> Result<String, Failure> {
+        let shard = shard_of(shard)?;
+        let options = CheckOptions { profile: read_profile(profile.as_deref())?, skip_hashes };
+        let tree = dataset_tree(&path, "checks")?;
+        let part = pollster::block_on(check_partial(&tree, &dataset_name(&path), &options, shard, &mut |_| {}));
+        to_json(&PartialFile::check(part, source_of(&path)))
+    })
+    .map_err(PyErr::from)
+}
+
+/// Shard `shard` = (k, n) of a dataset's statistics, as the partial JSON `episcope stats --partial` writes.
+#[pyfunction]
+fn stats_partial_json(py: Python<'_>, path: PathBuf, shard: (u32, u32)) -> PyResult<String> {
+    py.detach(|| -> Result<String, Failure> {
+        let shard = shard_of(shard)?;
+        let tree = dataset_tree(&path, "statistics")?;
+        let dataset =
+            pollster::block_on(open_dataset(&tree, &mut |_| {})).map_err(|e| Failure::from_message(e.to_string()))?;
+        let part =
+            pollster::block_on(compute_stats_partial(&tree, &dataset, &StatsOptions::default(), shard, &mut |_| {
+                std::ops::ControlFlow::Continue(())
+            }))
+            .map_err(|e| Failure::from_message(e.to_string()))?;
+        to_json(&PartialFile::stats(part, source_of(&path)))
+    })
+    .map_err(PyErr::from)
+}
+
+/// Parts (partial JSON texts) merged: with `as_part`, into one part (JSON); else finished into the
+/// report or statistics of the whole (a check's against `dataset`, or the folder the parts name).
+#[pyfunction]
+#[pyo3(signature = (parts, dataset=None, as_part=false))]
+fn merge_json(py: Python<'_>, parts: Vec<String>, dataset: Option<PathBuf>, as_part: bool) -> PyResult<String> {
+    py.detach(|| -> Result<String, Failure> {
+        let parts = parts
+            .iter()
+            .enumerate()
+            .map(|(i, text)| {
+                serde_json::from_str::<PartialFile>(text)
+                    .map_err(|e| Failure::Invalid(format!("part {i} is not a partial result ({e})")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let merged = merge_parts(parts).map_err(|e| Failure::Invalid(e.to_string()))?;
+        if as_part {
+            return to_json(&merged);
+        }
+        let tree = match (&merged.part, dataset.or_else(|| merged.source.clone().map(PathBuf::from))) {
+            (Part::Stats(_), _) => None,
+            (Part::Check(_), Some(dir)) => Some(dataset_tree(&dir, "checks")?),
+            (Part::Check(_), None) => {
+                return Err(Failure::Invalid("the parts name no dataset folder: pass dataset=".into()))
+            }
+        };
+        match pollster::block_on(finish(merged, tree.as_ref())).map_err(|e| Failure::Invalid(e.to_string()))? {
+            Merged::Check(report) => to_json(&report),
+            Merged::Stats(stats) => to_json(&stats),
+        }
+    })
+    .map_err(PyErr::from)
+}
+
+/// Reports (JSON texts: `check` or `report` results) side by side: the comparison's rows as JSON;
+/// with `html`, also the comparison page written there.
+#[pyfunction]
+#[pyo3(signature = (reports, html=None, lang="en"))]
+fn compare_json(py: Python<'_>, reports: Vec<String>, html: Option<PathBuf>, lang: &str) -> PyResult<String> {
+    let lang: Lang =
+        lang.parse().map_err(|_| PyValueError::new_err(format!("lang must be \"en\" or \"ja\", not {lang:?}")))?;
+    py.detach(|| -> Result<String, Failure> {
+        let reports = reports
+            .iter()
+            .enumerate()
+            .map(|(i, text)| {
+                serde_json::from_str::<FullReport>(text)
+                    .map_err(|e| Failure::Invalid(format!("report {i} is not an episcope report ({e})")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(path) = &html {
+            std::fs::write(path, render_compare_html(&reports, lang, Some(Date::today()))).map_err(|e| {
+                Failure::Dataset {
+                    message: format!("cannot write {} ({e})", path.display()),
+                    path: Some(path.display().to_string()),
+                }
+            })?;
+        }
+        to_json(&compare_rows(&reports))
     })
     .map_err(PyErr::from)
 }
@@ -344,6 +466,10 @@ fn _episcope(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(info_json, m)?)?;
     m.add_function(wrap_pyfunction!(check_json, m)?)?;
     m.add_function(wrap_pyfunction!(stats_json, m)?)?;
+    m.add_function(wrap_pyfunction!(check_partial_json, m)?)?;
+    m.add_function(wrap_pyfunction!(stats_partial_json, m)?)?;
+    m.add_function(wrap_pyfunction!(merge_json, m)?)?;
+    m.add_function(wrap_pyfunction!(compare_json, m)?)?;
     m.add_function(wrap_pyfunction!(report_json, m)?)?;
     m.add_function(wrap_pyfunction!(convert_json, m)?)?;
     m.add_function(wrap_pyfunction!(read_episode_stream, m)?)?;

@@ -204,3 +204,49 @@ def test_the_gil_is_released_while_the_engine_works(large_dataset):
     thread.join()
     assert durations[0] > 0.3, f"the call took {durations[0]:.3f} s: too short to tell"
     assert longest_gap < durations[0] / 4, f"longest pause {longest_gap:.3f} s during a {durations[0]:.3f} s call"
+
+
+def _statistics_only(stats: dict) -> dict:
+    """What is not a statistic (bytes read, the accumulators' peak memory) left out."""
+    stats = json.loads(json.dumps(stats))
+    stats["bytes_read"] = 0
+    for feature in stats["features"]:
+        feature["peak_retained_values"] = 0
+    return stats
+
+
+@pytest.mark.parametrize("name", ["v21_so101_video", "v30_state_extra"])
+def test_shards_merge_into_the_unsharded_report_and_statistics(name, tmp_path):
+    path = SHARED / name
+    whole = episcope.check(path)
+    whole_stats = _statistics_only(episcope.stats(path))
+    for n in (1, 2, 3):
+        parts = [episcope.check(path, shard=(k, n)) for k in range(n)]
+        assert all(p["part"]["kind"] == "check" for p in parts)
+        assert episcope.merge(list(reversed(parts))) == whole
+        stats_parts = [episcope.stats(path, shard=(k, n)) for k in range(n)]
+        assert _statistics_only(episcope.merge(stats_parts)) == whole_stats
+    # Merged in two steps (a part of parts), and the same as the CLI's merge of the CLI's parts.
+    parts = [episcope.check(path, shard=(k, 3)) for k in range(3)]
+    joined = episcope.merge(parts[:2], as_part=True)
+    assert episcope.merge([parts[2], joined]) == whole
+    files = []
+    for k in range(3):
+        out = tmp_path / f"part-{k}.json"
+        subprocess.run([cli(), "check", str(path), "--shard", f"{k}/3", "--partial", str(out)], check=True)
+        files.append(str(out))
+    assert cli_json("merge", *files, "--json") == whole
+    assert episcope.merge([json.loads(Path(f).read_text()) for f in files]) == whole
+
+
+def test_incomplete_or_mismatched_parts_are_refused():
+    path = SHARED / "v21_state_extra"
+    parts = [episcope.check(path, shard=(k, 3)) for k in range(3)]
+    with pytest.raises(ValueError, match="shards 1 of 3 are missing"):
+        episcope.merge([parts[0], parts[2]])
+    with pytest.raises(ValueError, match="shard 0/3 is in more than one part"):
+        episcope.merge([parts[0], parts[0]])
+    with pytest.raises(ValueError, match="cannot be merged together"):
+        episcope.merge([parts[0], episcope.stats(path, shard=(1, 3))])
+    with pytest.raises(ValueError, match="K/N with 0"):
+        episcope.check(path, shard=(3, 3))

@@ -2,12 +2,13 @@
 //! timing, values), stats and videos. Never stops at the first error: what cannot be read becomes a
 //! finding and the rest is still checked.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::finding::{Findings, Location};
+use super::finding::{Finding, Findings, Location};
 use super::frames::{DataAccumulator, EpisodeCheck};
 use super::profile::Profile;
 use super::report::{DatasetIdentity, FileDigest, Report, Summary, Tool, REPORT_VERSION};
@@ -16,6 +17,7 @@ use crate::lerobot::info::{FeatureKind, Info, MAX_FEATURE_VALUES};
 use crate::lerobot::template::{fill, TemplateValue};
 use crate::lerobot::{open_dataset, read_episode_frames, Dataset, EpisodeError, FormatVersion, OpenError, Progress};
 use crate::parquet_io::ParquetFile;
+use crate::shard::Shard;
 use crate::tree::DatasetTree;
 
 /// What to check and how.
@@ -42,11 +44,167 @@ pub async fn check_dataset(
     options: &CheckOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Report {
+    let partial = check_partial(tree, name, options, Shard::WHOLE, progress).await;
+    // The whole is one complete part of this very tree: nothing to verify.
+    finish_complete(tree, partial).await
+}
+
+/// The work of one shard of a check: the files it hashes, the data files it reads (with their
+/// episodes) and the video files it reads, each a contiguous block of the sorted list; the
+/// metadata is checked when the parts are finished ([`finish_check`]), once.
+pub async fn check_partial(
+    tree: &DatasetTree,
+    name: &str,
+    options: &CheckOptions,
+    shard: Shard,
+    progress: &mut dyn FnMut(Progress),
+) -> CheckPartial {
+    let (file_findings, digests) = check_files_of_shard(tree, options, shard, progress).await;
+    let mut partial = CheckPartial {
+        partial_version: CHECK_PARTIAL_VERSION,
+        name: name.to_string(),
+        shard_count: shard.count,
+        shards: BTreeSet::from([shard.index]),
+        skip_hashes: options.skip_hashes,
+        profile: options.profile.clone(),
+        files: tree.files().map(|f| (f.path.clone(), f.size())).collect(),
+        digests,
+        file_findings,
+        data_findings: Vec::new(),
+        video_findings: Vec::new(),
+        data: DataAccumulator::default(),
+    };
+    if let Ok(dataset) = open_dataset(tree, &mut |_| {}).await {
+        let (data_findings, data) = check_data(tree, &dataset, shard, progress).await;
+        partial.data_findings = data_findings;
+        partial.data = data;
+        partial.video_findings = super::videos::check_videos(tree, &dataset, shard).await;
+    }
+    partial
+}
+
+/// Layout version of a check partial's JSON.
+pub const CHECK_PARTIAL_VERSION: u32 = 1;
+
+/// What some shards of a check found, to be merged with the rest and finished.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckPartial {
+    pub partial_version: u32,
+    /// The dataset's name in the report.
+    pub name: String,
+    /// The `N` of the `K/N` shards.
+    pub shard_count: u32,
+    /// The shards this part covers.
+    pub shards: BTreeSet<u32>,
+    pub skip_hashes: bool,
+    pub profile: Option<Profile>,
+    /// Every file of the dataset with its size (all parts must agree).
+    pub files: Vec<(String, u64)>,
+    /// (position in `files`, digest) of the files these shards hashed.
+    pub digests: Vec<(usize, FileDigest)>,
+    /// Findings per unit: (position in the sorted list of files / data files / video files, what
+    /// that unit gave, in the order found).
+    pub file_findings: Vec<(usize, Vec<Finding>)>,
+    pub data_findings: Vec<(usize, Vec<Finding>)>,
+    pub video_findings: Vec<(usize, Vec<Finding>)>,
+    /// The data's per-episode sums and index runs.
+    pub data: DataAccumulator,
+}
+
+/// Why check parts cannot be merged or finished.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CheckMergeError {
+    #[error("check partial layout version {found} (this build reads {CHECK_PARTIAL_VERSION})")]
+    Version { found: u32 },
+    #[error("the parts are of different datasets or were checked differently (their files, name, profile or hashing differ)")]
+    DifferentDatasets,
+    #[error("the parts were cut into different numbers of shards ({expected} and {found})")]
+    ShardCount { expected: u32, found: u32 },
+    #[error("shard {shard}/{count} is in more than one part")]
+    Overlap { shard: u32, count: u32 },
+    #[error("episode {episode} is in more than one part")]
+    EpisodeTwice { episode: u64 },
+    #[error("shards {missing} of {count} are missing")]
+    Missing { missing: String, count: u32 },
+    #[error("the dataset's files are not those the parts were checked on (it changed since)")]
+    DatasetChanged,
+}
+
+impl CheckPartial {
+    /// Adds another part of the same check (other shards).
+    pub fn merge(&mut self, other: CheckPartial) -> Result<(), CheckMergeError> {
+        if other.partial_version != CHECK_PARTIAL_VERSION {
+            return Err(CheckMergeError::Version { found: other.partial_version });
+        }
+        if other.shard_count != self.shard_count {
+            return Err(CheckMergeError::ShardCount { expected: self.shard_count, found: other.shard_count });
+        }
+        if (other.files != self.files)
+            || other.name != self.name
+            || other.skip_hashes != self.skip_hashes
+            || other.profile != self.profile
+        {
+            return Err(CheckMergeError::DifferentDatasets);
+        }
+        if let Some(&shard) = self.shards.intersection(&other.shards).next() {
+            return Err(CheckMergeError::Overlap { shard, count: self.shard_count });
+        }
+        self.data.merge(other.data).map_err(|episode| CheckMergeError::EpisodeTwice { episode })?;
+        self.shards.extend(other.shards);
+        self.digests.extend(other.digests);
+        self.file_findings.extend(other.file_findings);
+        self.data_findings.extend(other.data_findings);
+        self.video_findings.extend(other.video_findings);
+        Ok(())
+    }
+
+    /// Whether every shard is in.
+    pub fn is_complete(&self) -> bool {
+        self.shards.len() as u64 == self.shard_count as u64
+    }
+
+    fn missing(&self) -> CheckMergeError {
+        let missing: Vec<String> =
+            (0..self.shard_count).filter(|k| !self.shards.contains(k)).map(|k| k.to_string()).collect();
+        CheckMergeError::Missing { missing: missing.join(", "), count: self.shard_count }
+    }
+}
+
+/// Adds each unit's findings in unit order (as one check going through the units would have).
+fn absorb_units(findings: &mut Findings, mut units: Vec<(usize, Vec<Finding>)>) {
+    units.sort_by_key(|(unit, _)| *unit);
+    for (_, items) in units {
+        for finding in items {
+            findings.absorb(finding);
+        }
+    }
+}
+
+/// The report of a complete set of parts: the metadata of the dataset in `tree` (the one the
+/// parts were checked on) is checked here, and the parts' findings and sums join it in the order
+/// of an unsharded check, so the report is the one [`check_dataset`] gives.
+pub async fn finish_check(tree: &DatasetTree, partial: CheckPartial) -> Result<Report, CheckMergeError> {
+    if !partial.is_complete() {
+        return Err(partial.missing());
+    }
+    let files: Vec<(String, u64)> = tree.files().map(|f| (f.path.clone(), f.size())).collect();
+    if files != partial.files {
+        return Err(CheckMergeError::DatasetChanged);
+    }
+    Ok(finish_complete(tree, partial).await)
+}
+
+/// [`finish_check`] of parts known to be complete and of this tree.
+async fn finish_complete(tree: &DatasetTree, partial: CheckPartial) -> Report {
+    let options = CheckOptions { profile: partial.profile.clone(), skip_hashes: partial.skip_hashes };
     let mut findings = Findings::default();
-    let digests = check_files(tree, options, &mut findings, progress).await;
+    absorb_units(&mut findings, partial.file_findings);
+    let mut digests = partial.digests;
+    digests.sort_by_key(|(unit, _)| *unit);
+    let digests: Vec<FileDigest> = digests.into_iter().map(|(_, digest)| digest).collect();
     let opened = open_dataset(tree, &mut |_| {}).await;
     let sha256 = whole_digest(&digests);
-    let mut identity = DatasetIdentity::of_files(name, digests, sha256);
+    let mut identity = DatasetIdentity::of_files(&partial.name, digests, sha256);
     match opened {
         Err(error) => report_open_error(&error, &mut findings),
         Ok(dataset) => {
@@ -68,9 +226,12 @@ pub async fn check_dataset(
             }
             check_features(&dataset.info, &mut findings);
             check_episodes(&dataset, &mut findings);
-            let accumulator = check_data(tree, &dataset, &mut findings, progress).await;
+            absorb_units(&mut findings, partial.data_findings);
+            let mut accumulator = partial.data;
+            accumulator.fold_global();
+            accumulator.finish(&dataset, &mut findings);
             super::stats::check_stats(tree, &dataset, &accumulator, &mut findings).await;
-            super::videos::check_videos(tree, &dataset, &mut findings).await;
+            absorb_units(&mut findings, partial.video_findings);
             if let Some(profile) = &options.profile {
                 profile.check(&dataset, &accumulator, &mut findings);
             }
@@ -129,9 +290,30 @@ pub(crate) async fn check_files(
     findings: &mut Findings,
     progress: &mut dyn FnMut(Progress),
 ) -> Vec<FileDigest> {
+    let (found, digests) = check_files_of_shard(tree, options, Shard::WHOLE, progress).await;
+    absorb_units(findings, found);
+    digests.into_iter().map(|(_, digest)| digest).collect()
+}
+
+/// Per file of `shard` (a block of the tree's files, in order): emptiness, LFS pointers and the
+/// SHA-256; each file's findings and digest with its position.
+async fn check_files_of_shard(
+    tree: &DatasetTree,
+    options: &CheckOptions,
+    shard: Shard,
+    progress: &mut dyn FnMut(Progress),
+) -> (Vec<(usize, Vec<Finding>)>, Vec<(usize, FileDigest)>) {
     let total = tree.len() as u64;
-    let mut digests = Vec::with_capacity(tree.len());
-    for (done, file) in tree.files().enumerate() {
+    let owned = shard.range(tree.len());
+    let mut digests = Vec::with_capacity(owned.len());
+    let mut found = Vec::new();
+    for (unit, file) in tree.files().enumerate() {
+        if !owned.contains(&unit) {
+            continue;
+        }
+        let done = unit;
+        let mut findings = Findings::default();
+        let findings = &mut findings;
         progress(Progress { stage: "files".into(), done: done as u64, total });
         let size = file.size();
         let mut digest = FileDigest { path: file.path.clone(), size_bytes: size, sha256: None };
@@ -169,9 +351,12 @@ pub(crate) async fn check_files(
                 digest.sha256 = Some(hex(&hasher.finalize()));
             }
         }
-        digests.push(digest);
+        digests.push((unit, digest));
+        if !findings.is_empty() {
+            found.push((unit, std::mem::take(findings).into_items()));
+        }
     }
-    digests
+    (found, digests)
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -455,57 +640,81 @@ fn check_episodes(dataset: &Dataset, findings: &mut Findings) {
     }
 }
 
+/// Reads the data files `shard` owns (a block of the sorted list of the episodes' data files):
+/// each file's schema, then its episodes' frames. Returns each file's findings with its position,
+/// and the sums of its episodes.
 async fn check_data(
     tree: &DatasetTree,
     dataset: &Dataset,
-    findings: &mut Findings,
+    shard: Shard,
     progress: &mut dyn FnMut(Progress),
-) -> DataAccumulator {
+) -> (Vec<(usize, Vec<Finding>)>, DataAccumulator) {
     let mut accumulator = DataAccumulator::new(dataset);
-    let data_files: BTreeSet<&String> = dataset.episodes.iter().filter_map(|e| e.data_file.as_ref()).collect();
-    let mut readable: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for path in data_files {
-        let Some(file) = tree.get(path) else { continue };
-        match ParquetFile::open_cached(file.source.clone(), path, tree.footers()).await {
-            Ok(parquet) => {
-                let columns = super::frames::check_schema(&parquet, dataset, findings);
-                if dataset.version.is_v3() && ["index", "episode_index"].iter().all(|c| columns.iter().any(|r| r == c))
-                {
-                    super::frames::check_episode_index_in_ranges(&parquet, dataset, findings).await;
-                }
-                readable.insert(path.clone(), columns);
-            }
-            Err(e) => findings.add(
-                "file.parquet-corrupt",
-                Location::file(path),
-                e.to_string(),
-                "Re-export the file from the source data; check the copy is complete (not cut short).",
-            ),
-        }
-    }
+    let data_files: Vec<&String> = dataset
+        .episodes
+        .iter()
+        .filter_map(|e| e.data_file.as_ref())
+        .collect::<BTreeSet<&String>>()
+        .into_iter()
+        .collect();
+    let owned = shard.range(data_files.len());
     let total = dataset.episodes.len() as u64;
-    for (done, episode) in dataset.episodes.iter().enumerate() {
-        progress(Progress { stage: "episodes".into(), done: done as u64, total });
-        let Some(path) = &episode.data_file else { continue };
-        let Some(columns) = readable.get(path) else { continue };
-        match read_episode_frames(tree, dataset, episode.index, columns).await {
-            Ok(frames) => EpisodeCheck { dataset, episode, path }.run(&frames, &mut accumulator, findings),
-            Err(EpisodeError::Parquet(e)) => findings.add(
-                "file.parquet-corrupt",
-                Location::file(path).episode(episode.index),
-                e.to_string(),
-                "Re-export the file from the source data; check the copy is complete (not cut short).",
-            ),
-            Err(e) => findings.add(
-                "schema.shape",
-                Location::file(path).episode(episode.index),
-                e.to_string(),
-                "Store every row of a feature with the declared number of values.",
-            ),
+    let mut done = 0u64;
+    let mut found = Vec::new();
+    for (unit, path) in data_files.iter().enumerate() {
+        if !owned.contains(&unit) {
+            continue;
+        }
+        let mut findings = Findings::default();
+        let findings = &mut findings;
+        let columns = match tree.get(path) {
+            None => None,
+            Some(file) => match ParquetFile::open_cached(file.source.clone(), path, tree.footers()).await {
+                Ok(parquet) => {
+                    let columns = super::frames::check_schema(&parquet, dataset, findings);
+                    if dataset.version.is_v3()
+                        && ["index", "episode_index"].iter().all(|c| columns.iter().any(|r| r == c))
+                    {
+                        super::frames::check_episode_index_in_ranges(&parquet, dataset, findings).await;
+                    }
+                    Some(columns)
+                }
+                Err(e) => {
+                    findings.add(
+                        "file.parquet-corrupt",
+                        Location::file(*path),
+                        e.to_string(),
+                        "Re-export the file from the source data; check the copy is complete (not cut short).",
+                    );
+                    None
+                }
+            },
+        };
+        for episode in dataset.episodes.iter().filter(|e| e.data_file.as_ref() == Some(*path)) {
+            progress(Progress { stage: "episodes".into(), done, total });
+            done += 1;
+            let Some(columns) = &columns else { continue };
+            match read_episode_frames(tree, dataset, episode.index, columns).await {
+                Ok(frames) => EpisodeCheck { dataset, episode, path }.run(&frames, &mut accumulator, findings),
+                Err(EpisodeError::Parquet(e)) => findings.add(
+                    "file.parquet-corrupt",
+                    Location::file(*path).episode(episode.index),
+                    e.to_string(),
+                    "Re-export the file from the source data; check the copy is complete (not cut short).",
+                ),
+                Err(e) => findings.add(
+                    "schema.shape",
+                    Location::file(*path).episode(episode.index),
+                    e.to_string(),
+                    "Store every row of a feature with the declared number of values.",
+                ),
+            }
+        }
+        if !findings.is_empty() {
+            found.push((unit, std::mem::take(findings).into_items()));
         }
     }
-    accumulator.finish(dataset, findings);
-    accumulator
+    (found, accumulator)
 }
 
 fn check_unexpected_files(tree: &DatasetTree, dataset: &Dataset, findings: &mut Findings) {

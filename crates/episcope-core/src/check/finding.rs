@@ -99,6 +99,26 @@ impl Findings {
         });
     }
 
+    /// Adds a finding gathered elsewhere (another unit or shard of the same check), as if its
+    /// occurrences had been added here one by one.
+    pub fn absorb(&mut self, finding: Finding) {
+        let key = (finding.rule.clone(), finding.location.path.clone(), finding.location.feature.clone());
+        if let Some(&i) = self.index.get(&key) {
+            let gathered = &mut self.items[i];
+            gathered.count = gathered.count.saturating_add(finding.count);
+            let room = MAX_LOCATIONS.saturating_sub(gathered.locations.len());
+            gathered.locations.extend(finding.locations.into_iter().take(room));
+            return;
+        }
+        self.index.insert(key, self.items.len());
+        self.items.push(finding);
+    }
+
+    /// The findings in the order they were first found.
+    pub fn into_items(self) -> Vec<Finding> {
+        self.items
+    }
+
     pub fn len(&self) -> usize {
         self.items.len()
     }

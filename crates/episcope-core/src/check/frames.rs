@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use arrow_schema::DataType;
+use serde::{Deserialize, Serialize};
 
 use super::finding::{Findings, Location};
 use crate::columns::flatten_numeric;
@@ -17,13 +18,17 @@ pub const TIMESTAMP_TOLERANCE_SECS: f64 = 1e-4;
 const FROZEN_MIN_FRAMES: usize = 10;
 
 /// Running statistics of one dimension.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct DimStats {
     pub count: u64,
     pub non_finite: u64,
+    #[serde(with = "crate::shard::any_f64")]
     pub min: f64,
+    #[serde(with = "crate::shard::any_f64")]
     pub max: f64,
+    #[serde(with = "crate::shard::any_f64")]
     pub sum: f64,
+    #[serde(with = "crate::shard::any_f64")]
     pub sum_sq: f64,
 }
 
@@ -70,23 +75,64 @@ impl DimStats {
     }
 }
 
-/// What the frame checks gather across episodes.
-#[derive(Debug, Default)]
+/// An episode's run of the global `index`: first and last value, rows, data file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct IndexRun {
+    #[serde(with = "crate::shard::any_f64")]
+    first: f64,
+    #[serde(with = "crate::shard::any_f64")]
+    last: f64,
+    rows: usize,
+    path: String,
+}
+
+/// What the frame checks gather across episodes. Episodes are disjoint between shards, so parts
+/// merge by union; the whole-dataset sums are then folded from the episodes' in episode order
+/// ([`DataAccumulator::fold_global`]), the same whatever the split.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct DataAccumulator {
-    /// feature → per-dimension stats over all episodes read.
+    /// feature → per-dimension stats over all episodes read (after [`DataAccumulator::fold_global`]).
+    #[serde(skip)]
     pub global: BTreeMap<String, Vec<DimStats>>,
     /// episode → feature → per-dimension stats.
     pub per_episode: BTreeMap<u64, BTreeMap<String, Vec<DimStats>>>,
     /// episode → data file, for locating findings raised after all episodes are read.
     episode_paths: BTreeMap<u64, String>,
-    /// episode → (first index, last index, rows, path) for the global-index check.
-    index_runs: BTreeMap<u64, (f64, f64, usize, String)>,
+    /// episode → its run of `index`, for the global-index check.
+    index_runs: BTreeMap<u64, IndexRun>,
     pub frames_read: u64,
 }
 
 impl DataAccumulator {
     pub fn new(_dataset: &Dataset) -> Self {
         Self::default()
+    }
+
+    /// Adds another shard's episodes; an episode in both is refused (its index is returned).
+    pub fn merge(&mut self, other: DataAccumulator) -> Result<(), u64> {
+        if let Some(&episode) = other.per_episode.keys().find(|e| self.per_episode.contains_key(e)) {
+            return Err(episode);
+        }
+        self.per_episode.extend(other.per_episode);
+        self.episode_paths.extend(other.episode_paths);
+        self.index_runs.extend(other.index_runs);
+        self.frames_read = self.frames_read.saturating_add(other.frames_read);
+        Ok(())
+    }
+
+    /// The whole-dataset sums: every episode's, in episode order (the first episode of a feature
+    /// fixes its number of dimensions; an episode with another number is left out).
+    pub fn fold_global(&mut self) {
+        self.global.clear();
+        for features in self.per_episode.values() {
+            for (feature, dims) in features {
+                let global =
+                    self.global.entry(feature.clone()).or_insert_with(|| vec![DimStats::default(); dims.len()]);
+                if global.len() == dims.len() {
+                    global.iter_mut().zip(dims).for_each(|(g, d)| g.merge(d));
+                }
+            }
+        }
     }
 
     /// After all episodes: frozen signals (constant within an episode while the same dimension
@@ -127,7 +173,7 @@ impl DataAccumulator {
         // continues from the episode before, when that one was read (an unreadable or missing
         // episode in between is its own finding, not a break in the index).
         let mut previous: Option<(u64, f64)> = None;
-        for (episode, (first, last, rows, path)) in &self.index_runs {
+        for (episode, IndexRun { first, last, rows, path }) in &self.index_runs {
             if *rows == 0 {
                 continue;
             }
@@ -367,7 +413,8 @@ impl EpisodeCheck<'_> {
                 );
             }
             if let (Some(first), Some(last)) = (index.first(), index.last()) {
-                accumulator.index_runs.insert(ep, (*first, *last, index.len(), self.path.to_string()));
+                let run = IndexRun { first: *first, last: *last, rows: index.len(), path: self.path.to_string() };
+                accumulator.index_runs.insert(ep, run);
             }
         }
         if let Some(task_index) = series("task_index") {
@@ -401,11 +448,6 @@ impl EpisodeCheck<'_> {
                     self.check_values(&s.feature, &label, values, &stats, findings);
                 }
                 dims.push(stats);
-            }
-            let global =
-                accumulator.global.entry(s.feature.clone()).or_insert_with(|| vec![DimStats::default(); dims.len()]);
-            if global.len() == dims.len() {
-                global.iter_mut().zip(&dims).for_each(|(g, d)| g.merge(d));
             }
             episode_stats.insert(s.feature.clone(), dims);
         }

@@ -12,7 +12,9 @@ pub mod rules;
 pub mod stats;
 pub mod videos;
 
-pub use engine::{check_dataset, CheckOptions};
+pub use engine::{
+    check_dataset, check_partial, finish_check, CheckMergeError, CheckOptions, CheckPartial, CHECK_PARTIAL_VERSION,
+};
 pub use finding::{Finding, Findings, Location};
 pub use profile::Profile;
 pub use recording::check_recording;

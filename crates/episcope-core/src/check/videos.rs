@@ -8,9 +8,10 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::finding::{Findings, Location};
+use super::finding::{Finding, Findings, Location};
 use crate::lerobot::{Dataset, Feature};
 use crate::mp4::{read_mp4_info, Mp4Error, VideoTrack};
+use crate::shard::Shard;
 use crate::tree::DatasetTree;
 
 /// Largest difference between two frame rates that still counts as equal (frames per second).
@@ -32,8 +33,9 @@ struct VideoFile<'a> {
     uses: Vec<Use>,
 }
 
-/// Checks every video file the episodes reference against the dataset's declarations.
-pub async fn check_videos(tree: &DatasetTree, dataset: &Dataset, findings: &mut Findings) {
+/// Checks the video files (of those the episodes reference, sorted) that `shard` owns against the
+/// dataset's declarations; returns each file's findings with its position among them.
+pub async fn check_videos(tree: &DatasetTree, dataset: &Dataset, shard: Shard) -> Vec<(usize, Vec<Finding>)> {
     let mut files: BTreeMap<&str, VideoFile<'_>> = BTreeMap::new();
     for episode in &dataset.episodes {
         for video in episode.videos.iter().filter(|v| v.present) {
@@ -50,9 +52,32 @@ pub async fn check_videos(tree: &DatasetTree, dataset: &Dataset, findings: &mut 
         }
     }
     let dataset_fps = dataset.info.fps.filter(|f| f.is_finite() && *f > 0.0);
-    for (path, file) in &files {
-        let Some(tree_file) = tree.get(path) else { continue };
-        let mut location = Location::file(*path).feature(file.feature);
+    let owned = shard.range(files.len());
+    let mut found = Vec::new();
+    for (unit, (path, file)) in files.iter().enumerate() {
+        if !owned.contains(&unit) {
+            continue;
+        }
+        let mut unit_findings = Findings::default();
+        check_video_file(tree, dataset, path, file, dataset_fps, &mut unit_findings).await;
+        if !unit_findings.is_empty() {
+            found.push((unit, unit_findings.into_items()));
+        }
+    }
+    found
+}
+
+async fn check_video_file(
+    tree: &DatasetTree,
+    dataset: &Dataset,
+    path: &str,
+    file: &VideoFile<'_>,
+    dataset_fps: Option<f64>,
+    findings: &mut Findings,
+) {
+    {
+        let Some(tree_file) = tree.get(path) else { return };
+        let mut location = Location::file(path).feature(file.feature);
         if let [only] = file.uses.as_slice() {
             location = location.episode(only.episode);
         }
@@ -61,7 +86,7 @@ pub async fn check_videos(tree: &DatasetTree, dataset: &Dataset, findings: &mut 
             Ok(video) => video,
             Err(error) => {
                 report_unreadable(findings, location, path, &error);
-                continue;
+                return;
             }
         };
         let feature = dataset.info.feature(file.feature);

@@ -41,6 +41,7 @@ mod column;
 pub mod drift;
 mod histogram;
 mod moments;
+pub mod partial;
 mod quantiles;
 
 use std::collections::BTreeMap;
@@ -48,15 +49,17 @@ use std::ops::ControlFlow;
 
 use serde::{Deserialize, Serialize};
 
-pub use column::ColumnAccumulator;
+pub use column::{ColumnAccumulator, MergeColumnError};
 pub use histogram::{Binning, Histogram};
 pub use moments::Moments;
+pub use partial::{StatsMergeError, StatsPartial};
 pub use quantiles::{numpy_linear_quantile, QuantileSketch, MAX_SKETCH_RETAINED_VALUES, SKETCH_LEVEL_CAPACITY};
 
 use crate::columns::flatten_numeric;
 use crate::lerobot::info::{Feature, FeatureKind};
 use crate::lerobot::Dataset;
 use crate::parquet_io::ParquetFile;
+use crate::shard::Shard;
 use crate::tree::DatasetTree;
 
 /// The quantiles computed by default (those LeRobot v3.0 stores).
@@ -275,20 +278,52 @@ impl StatsOptions {
     }
 }
 
-/// Problems, listing at most [`MAX_PROBLEMS`].
-#[derive(Default)]
-struct Problems {
-    listed: Vec<StatsProblem>,
-    omitted: u64,
+/// Problems in the order of the computation (column by column, file by file), listing at most
+/// [`MAX_PROBLEMS`]. Each is keyed by (column, file, order) so that shards' lists merge into the
+/// whole computation's.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Problems {
+    pub(crate) listed: Vec<KeyedProblem>,
+    pub(crate) omitted: u64,
+    /// Where the next problem is pushed from: (column, file).
+    #[serde(skip)]
+    at: (usize, usize),
+    #[serde(skip)]
+    order: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct KeyedProblem {
+    pub(crate) key: (usize, usize, usize),
+    pub(crate) problem: StatsProblem,
 }
 
 impl Problems {
+    fn at(&mut self, column: usize, file: usize) {
+        if self.at != (column, file) {
+            self.at = (column, file);
+            self.order = 0;
+        }
+    }
+
     fn push(&mut self, path: &str, feature: Option<&str>, message: String) {
+        let key = (self.at.0, self.at.1, self.order);
+        self.order += 1;
         if self.listed.len() < MAX_PROBLEMS {
-            self.listed.push(StatsProblem { path: path.to_string(), feature: feature.map(str::to_string), message });
+            let problem = StatsProblem { path: path.to_string(), feature: feature.map(str::to_string), message };
+            self.listed.push(KeyedProblem { key, problem });
         } else {
             self.omitted += 1;
         }
+    }
+
+    /// Adds another shard's problems: the first [`MAX_PROBLEMS`] of both in computation order.
+    pub(crate) fn merge(&mut self, other: Problems) {
+        self.listed.extend(other.listed);
+        self.listed.sort_by_key(|p| p.key);
+        let over = self.listed.len().saturating_sub(MAX_PROBLEMS);
+        self.listed.truncate(MAX_PROBLEMS);
+        self.omitted = self.omitted.saturating_add(other.omitted).saturating_add(over as u64);
     }
 }
 
@@ -452,6 +487,10 @@ struct Run<'a, 'p> {
     columns_done: usize,
     columns_total: usize,
     files_total: usize,
+    /// Data files of the whole dataset (the units of the accumulators).
+    units: u64,
+    /// A shard's accumulators hold at most this many values exactly while reading.
+    holding_at_most: Option<u64>,
 }
 
 impl Run<'_, '_> {
@@ -493,9 +532,14 @@ impl Run<'_, '_> {
                             flat.width, self.options.max_dimensions
                         )));
                     }
-                    *accumulator = Some(ColumnAccumulator::new(flat.width, self.options));
+                    let column = ColumnAccumulator::over_units(flat.width, self.options, self.units);
+                    *accumulator = Some(match self.holding_at_most {
+                        Some(values) => column.holding_at_most(values),
+                        None => column,
+                    });
                 }
                 let Some(accumulator) = accumulator.as_mut() else { continue };
+                accumulator.start_unit(file_index as u64);
                 if flat.width != accumulator.width() {
                     return Err(Skip::File(format!(
                         "{} values per frame here, {} in the files before",
@@ -557,11 +601,10 @@ fn episode_lengths(dataset: &Dataset) -> EpisodeLengthStats {
     }
 }
 
-fn labels_for(name: &str, feature: Option<&Feature>, width: usize) -> Vec<String> {
-    // Built only when the declaration matches the data (a declared shape is not a bound).
-    let declared = feature.filter(|f| f.values_per_frame() == width as u64).map(Feature::dimension_labels);
-    if let Some(labels) = declared.filter(|labels| labels.len() == width) {
-        labels
+fn labels_for(name: &str, declared_values_per_frame: u64, declared: &[String], width: usize) -> Vec<String> {
+    // Used only when the declaration matches the data (a declared shape is not a bound).
+    if declared_values_per_frame == width as u64 && declared.len() == width {
+        declared.to_vec()
     } else if width == 1 {
         vec![name.to_string()]
     } else {
@@ -580,6 +623,21 @@ pub async fn compute_dataset_stats(
     options: &StatsOptions,
     progress: &mut dyn FnMut(StatsProgress) -> ControlFlow<()>,
 ) -> Result<DatasetStats, StatsError> {
+    let partial = compute_stats_partial(tree, dataset, options, Shard::WHOLE, progress).await?;
+    // One part of one shard is complete: `finish` has nothing to refuse.
+    partial.finish().map_err(|e| StatsError::InvalidOptions { reason: e.to_string() })
+}
+
+/// Computes the statistics of one shard of the data files (a contiguous block of them, sorted):
+/// a [`StatsPartial`] that merges with the other shards' into exactly what
+/// [`compute_dataset_stats`] gives (see [`partial`]).
+pub async fn compute_stats_partial(
+    tree: &DatasetTree,
+    dataset: &Dataset,
+    options: &StatsOptions,
+    shard: Shard,
+    progress: &mut dyn FnMut(StatsProgress) -> ControlFlow<()>,
+) -> Result<StatsPartial, StatsError> {
     options.validate()?;
     let features: Vec<&Feature> = match &options.features {
         None => dataset.info.features.iter().filter(|f| f.kind == FeatureKind::Numeric).collect(),
@@ -607,6 +665,8 @@ pub async fn compute_dataset_stats(
     }
 
     let files = data_files(dataset);
+    let owned = shard.range(files.len());
+    let units = owned.start as u64..owned.end as u64;
     let mut footers = Footers::new(tree, &files);
     let mut problems = Problems::default();
     let mut tally = TaskTally { frames: dataset.tasks.iter().map(|t| (t.index, 0)).collect(), unknown: 0, read: 0 };
@@ -618,12 +678,16 @@ pub async fn compute_dataset_stats(
         columns_done: 0,
         columns_total: jobs.len(),
         files_total: files.len(),
+        units: files.len() as u64,
+        holding_at_most: (shard != Shard::WHOLE).then_some(partial::SHARD_EXACT_MAX_VALUES),
     };
-    let mut results = Vec::with_capacity(features.len());
-    for job in &jobs {
+    let mut columns = Vec::with_capacity(features.len());
+    for (job_index, job) in jobs.iter().enumerate() {
         let mut accumulator: Option<ColumnAccumulator> = None;
         let mut skipped = false;
-        for (file_index, path) in files.iter().enumerate() {
+        for file_index in owned.clone() {
+            let path = &files[file_index];
+            problems.at(job_index, file_index);
             if run.report(job.name, file_index, accumulator.as_ref()).is_break() {
                 return Err(StatsError::Cancelled);
             }
@@ -648,22 +712,20 @@ pub async fn compute_dataset_stats(
             }
         }
         run.columns_done += 1;
-        if run.report(job.name, files.len(), accumulator.as_ref()).is_break() {
+        if run.report(job.name, owned.end, accumulator.as_ref()).is_break() {
             return Err(StatsError::Cancelled);
         }
-        if job.feature.is_none() {
-            continue;
-        }
-        let (rows, peak, dims) = match accumulator.filter(|_| !skipped) {
-            Some(accumulator) => (accumulator.rows(), accumulator.peak_retained_values(), accumulator.finish()),
-            None => (0, 0, Vec::new()),
-        };
-        results.push(FeatureStatistics {
+        let Some(feature) = job.feature else { continue };
+        let column = accumulator.filter(|_| !skipped).map(|mut column| {
+            column.seal(units.clone());
+            column
+        });
+        columns.push(partial::FeaturePartial {
             feature: job.name.to_string(),
-            labels: labels_for(job.name, job.feature, dims.len()),
-            dims,
-            rows,
-            peak_retained_values: peak,
+            declared_values_per_frame: feature.values_per_frame(),
+            declared_labels: feature.dimension_labels(),
+            skipped,
+            column,
         });
     }
 
@@ -671,27 +733,26 @@ pub async fn compute_dataset_stats(
     let tasks = dataset
         .tasks
         .iter()
-        .map(|task| {
-            let frames = tally.frames.get(&task.index).copied().unwrap_or(0);
-            TaskStats {
-                task_index: task.index,
-                task: task.text.clone(),
-                frames,
-                hours: frames as f64 / fps / 3600.0,
-                episodes: dataset.episodes.iter().filter(|e| e.tasks.contains(&task.text)).count() as u64,
-            }
+        .map(|task| TaskStats {
+            task_index: task.index,
+            task: task.text.clone(),
+            frames: tally.frames.get(&task.index).copied().unwrap_or(0),
+            hours: 0.0,
+            episodes: dataset.episodes.iter().filter(|e| e.tasks.contains(&task.text)).count() as u64,
         })
         .collect();
-    Ok(DatasetStats {
+    Ok(StatsPartial {
+        partial_version: partial::PARTIAL_VERSION,
+        shard_count: shard.count,
+        shards: std::collections::BTreeSet::from([shard.index]),
         fps,
         frames_read: tally.read,
-        features: results,
+        features: columns,
         episode_lengths: episode_lengths(dataset),
         tasks,
         frames_with_unknown_task: tally.unknown,
         bytes_read: tree.io().bytes_read().saturating_sub(run.bytes_at_start),
         data_files: files,
-        problems: problems.listed,
-        problems_omitted: problems.omitted,
+        problems,
     })
 }

@@ -4,16 +4,21 @@
 //! so means far from zero (a timestamp, a global index) keep their precision through the merges.
 
 /// Running moments of finite values.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Moments {
     pub count: u64,
+    #[serde(with = "crate::shard::any_f64")]
     pub min: f64,
+    #[serde(with = "crate::shard::any_f64")]
     pub max: f64,
     /// The reference the mean is kept relative to.
+    #[serde(with = "crate::shard::any_f64")]
     shift: f64,
     /// mean − shift.
+    #[serde(with = "crate::shard::any_f64")]
     mean_offset: f64,
     /// Σ (x − mean)².
+    #[serde(with = "crate::shard::any_f64")]
     m2: f64,
 }
 

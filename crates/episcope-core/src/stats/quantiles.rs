@@ -71,7 +71,7 @@ pub(crate) fn sort_values(values: &mut [f64]) {
 }
 
 /// A bounded-memory quantile summary with a deterministic rank-error bound (module documentation).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct QuantileSketch {
     /// `levels[h]`: values of weight `2^h`.
     levels: Vec<Vec<f64>>,
@@ -148,6 +148,28 @@ impl QuantileSketch {
 
     pub fn push(&mut self, value: f64) {
         self.extend(&[value]);
+    }
+
+    /// Adds another sketch's values: level by level, then compacting what overflows. The bound
+    /// stays guaranteed: each sketch's compactions are counted, and so are the merge's.
+    pub fn merge(&mut self, other: &QuantileSketch) {
+        for (h, level) in other.levels.iter().enumerate() {
+            while self.levels.len() <= h {
+                self.levels.push(Vec::new());
+                self.keep_first.push(false);
+            }
+            self.levels[h].extend_from_slice(level);
+        }
+        self.count = self.count.saturating_add(other.count);
+        self.down = self.down.saturating_add(other.down);
+        self.up = self.up.saturating_add(other.up);
+        let mut h = 0;
+        while h < self.levels.len() {
+            if self.levels[h].len() >= SKETCH_LEVEL_CAPACITY {
+                self.compact(h);
+            }
+            h += 1;
+        }
     }
 
     /// Compacts level `h` and, in cascade, any level above it that fills up.

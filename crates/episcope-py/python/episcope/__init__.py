@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _episcope
 from ._episcope import EpiscopeError
@@ -22,7 +22,7 @@ from ._episcope import EpiscopeError
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow
 
-__all__ = ["EpiscopeError", "info", "check", "stats", "report", "convert", "read_episode", "__version__"]
+__all__ = ["EpiscopeError", "info", "check", "stats", "merge", "compare", "report", "convert", "read_episode", "__version__"]
 __version__: str = _episcope.__version__
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -45,21 +45,69 @@ def info(path: PathLike) -> Dict[str, Any]:
     return json.loads(_episcope.info_json(_path(path)))
 
 
-def check(path: PathLike, profile: Optional[PathLike] = None, *, skip_hashes: bool = False) -> Dict[str, Any]:
+def _shard(shard: Tuple[int, int]) -> Tuple[int, int]:
+    k, n = shard
+    return int(k), int(n)
+
+
+def check(
+    path: PathLike,
+    profile: Optional[PathLike] = None,
+    *,
+    skip_hashes: bool = False,
+    shard: Optional[Tuple[int, int]] = None,
+) -> Dict[str, Any]:
     """The conformance report of a dataset (or the readiness report of a recording): the same JSON
     as ``episcope check --json``, with ``summary`` (``verdict``, ``errors``, ``warnings``, ``infos``)
     and ``findings`` (``rule``, ``severity``, ``location``, ``message``, …).
 
     ``profile`` is a profile TOML file (extra requirements, as ``--profile``).
+
+    With ``shard=(k, n)`` (``0 <= k < n``), only the k-th of n contiguous blocks of the dataset's
+    files, data files and videos is checked, and the result is a *part* (the JSON
+    ``episcope check --shard k/n --partial`` writes); :func:`merge` of all n parts is the report.
     """
+    if shard is not None:
+        return json.loads(_episcope.check_partial_json(_path(path), _shard(shard), _optional_path(profile), skip_hashes))
     return json.loads(_episcope.check_json(_path(path), _optional_path(profile), skip_hashes))
 
 
-def stats(path: PathLike) -> Dict[str, Any]:
+def stats(path: PathLike, *, shard: Optional[Tuple[int, int]] = None) -> Dict[str, Any]:
     """Exact statistics over every frame of a dataset, as ``episcope stats --json``: per feature
     dimension count, min, max, mean, std, quantiles and non-finite counts; episode lengths; frames
-    and hours per task."""
+    and hours per task.
+
+    With ``shard=(k, n)``, the statistics of the k-th of n contiguous blocks of the data files as a
+    *part*; :func:`merge` of all n parts gives the statistics of the whole, exactly (quantiles of
+    large columns through a sketch, with its bound reported)."""
+    if shard is not None:
+        return json.loads(_episcope.stats_partial_json(_path(path), _shard(shard)))
     return json.loads(_episcope.stats_json(_path(path)))
+
+
+def merge(
+    parts: Sequence[Dict[str, Any]], *, dataset: Optional[PathLike] = None, as_part: bool = False
+) -> Dict[str, Any]:
+    """Merges parts from ``check(..., shard=(k, n))`` or ``stats(..., shard=(k, n))`` (in any order and
+    grouping) into the report, or the statistics, of the whole dataset: exactly what the unsharded
+    call returns. A check's parts are finished against the dataset they were checked on, whose
+    metadata is read once more: ``dataset``, or the folder the parts name.
+
+    With ``as_part=True`` the result is one part covering the parts' shards, to merge further
+    (the shards need not all be in yet).
+    """
+    texts = [json.dumps(part) for part in parts]
+    return json.loads(_episcope.merge_json(texts, _optional_path(dataset), as_part))
+
+
+def compare(
+    reports: Sequence[Dict[str, Any]], *, html: Optional[PathLike] = None, lang: str = "en"
+) -> List[Dict[str, Any]]:
+    """Reports (from :func:`check` or :func:`report`, or :func:`merge` of parts) side by side: one row
+    per dataset (name, version, robot, episodes, frames, hours, verdict, error/warning counts), as
+    ``episcope compare`` shows them; with ``html``, the comparison page written there in ``lang``."""
+    texts = [json.dumps(r) for r in reports]
+    return json.loads(_episcope.compare_json(texts, _optional_path(html), lang))
 
 
 def report(
