@@ -30,7 +30,7 @@ mod fixtures;
 
 use std::ops::ControlFlow;
 
-use common::{open, SHARED_DATASETS};
+use common::{merge_in_random_order, open, Draw, SHARED_DATASETS};
 use episcope_core::lerobot::{read_stored_stats, Dataset, FormatVersion};
 use episcope_core::stats::{
     compute_dataset_stats, Binning, ColumnAccumulator, DatasetStats, DimensionStatistics, FeatureStatistics,
@@ -684,24 +684,11 @@ fn nan_and_inf_are_counted_and_left_out() {
 
 // ---- Sharded statistics (issue 14) --------------------------------------------------------------
 
-/// A small deterministic generator (splitmix64) for the splits and merge orders.
-struct Draw(u64);
-
-impl Draw {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) % n as u64) as usize
-    }
-}
-
 /// The statistics of `count` shards, each through JSON, merged in a random binary tree.
 fn sharded(tree: &DatasetTree, dataset: &Dataset, options: &StatsOptions, count: u32, draw: &mut Draw) -> DatasetStats {
     use episcope_core::shard::Shard;
     use episcope_core::stats::{compute_stats_partial, StatsPartial};
-    let mut parts: Vec<StatsPartial> = (0..count)
+    let parts: Vec<StatsPartial> = (0..count)
         .map(|k| {
             let shard = Shard::new(k, count).unwrap();
             let part =
@@ -709,12 +696,7 @@ fn sharded(tree: &DatasetTree, dataset: &Dataset, options: &StatsOptions, count:
             serde_json::from_str(&serde_json::to_string(&part).unwrap()).unwrap()
         })
         .collect();
-    while parts.len() > 1 {
-        let a = parts.swap_remove(draw.below(parts.len()));
-        let b = draw.below(parts.len());
-        parts[b].merge(a).unwrap();
-    }
-    parts.pop().unwrap().finish().unwrap()
+    merge_in_random_order(parts, draw, |into, part| into.merge(part).unwrap()).finish().unwrap()
 }
 
 /// What is not a statistic (bytes read, the accumulators' peak memory) left out.

@@ -21,6 +21,7 @@ use std::sync::Arc;
 use arrow_array::builder::{Float32Builder, ListBuilder};
 use arrow_array::RecordBatch;
 use bytes::Bytes;
+use common::{merge_in_random_order, Draw};
 use episcope_core::check::finding::MAX_LOCATIONS;
 use episcope_core::check::{
     check_dataset, dataset_rule_count, CheckOptions, Family, Finding, Profile, Report, Verdict, RULES,
@@ -1385,32 +1386,6 @@ fn files_of(root: &std::path::Path) -> std::collections::BTreeMap<String, Bytes>
 // ---------------------------------------------------------------------------------------------
 // Sharded checks (issue 14): every fixture checked in shards and merged gives the unsharded report.
 // ---------------------------------------------------------------------------------------------
-
-/// A small deterministic generator (splitmix64) for the splits and merge orders.
-struct Draw(u64);
-
-impl Draw {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
-/// Merges `parts` in a random binary tree (any two parts, then any two of what is left …).
-fn merge_in_random_order<T>(mut parts: Vec<T>, draw: &mut Draw, merge: impl Fn(&mut T, T)) -> T {
-    while parts.len() > 1 {
-        let a = parts.swap_remove(draw.below(parts.len()));
-        let b = draw.below(parts.len());
-        merge(&mut parts[b], a);
-    }
-    parts.pop().expect("at least one part")
-}
 
 fn sharded_report(tree: &DatasetTree, profile: Option<Profile>, count: u32, draw: &mut Draw) -> Report {
     use episcope_core::check::{check_partial, finish_check, CheckPartial};

@@ -48,3 +48,30 @@ pub fn open(name: &str) -> (DatasetTree, Dataset) {
     let dataset = pollster::block_on(open_dataset(&tree, &mut |_| {})).unwrap_or_else(|e| panic!("{name}: {e}"));
     (tree, dataset)
 }
+
+/// A small deterministic generator (splitmix64) for the sharded tests' splits and merge orders.
+pub struct Draw(pub u64);
+
+impl Draw {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Merges `parts` in a random binary tree (any two parts, then any two of what is left …).
+pub fn merge_in_random_order<T>(mut parts: Vec<T>, draw: &mut Draw, merge: impl Fn(&mut T, T)) -> T {
+    while parts.len() > 1 {
+        let a = parts.swap_remove(draw.below(parts.len()));
+        let b = draw.below(parts.len());
+        merge(&mut parts[b], a);
+    }
+    parts.pop().expect("at least one part")
+}
