@@ -8,6 +8,7 @@ Run by scripts/test.sh (Ray is pinned in tests/requirements.txt).
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 # Every node on loopback: with this, Ray takes 127.0.0.1 as the node address instead of the
@@ -72,6 +73,9 @@ def test_the_shards_run_on_both_workers(cluster):
     @ray.remote(num_cpus=1)
     def node_of_a_shard(path, k):
         episcope.check(path, shard=(k, 8))
+        # Held long enough that the other shards cannot all wait for this worker's one CPU (a
+        # shard of this small dataset takes milliseconds; the scheduler then spreads them).
+        time.sleep(1.0)
         return ray.get_runtime_context().get_node_id()
 
     path = str(SHARED / "v21_so101_video")
