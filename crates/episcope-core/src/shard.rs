@@ -53,11 +53,6 @@ impl Shard {
         let bound = |k: u32| ((k as u128 * total as u128) / self.count.max(1) as u128) as usize;
         bound(self.index)..bound(self.index + 1)
     }
-
-    /// Whether unit `unit` of `total` is this shard's.
-    pub fn owns(&self, unit: usize, total: usize) -> bool {
-        self.range(total).contains(&unit)
-    }
 }
 
 impl std::fmt::Display for Shard {
@@ -72,6 +67,15 @@ pub trait Combine: Clone {
     fn empty() -> Self;
     /// `self` followed by `later` (the units after).
     fn combine(&mut self, later: &Self);
+}
+
+/// Why two reductions cannot be merged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ReductionMergeError {
+    #[error("the parts are over different numbers of files ({expected} and {found})")]
+    Units { expected: u64, found: u64 },
+    #[error("file {unit} is in both parts")]
+    Overlap { unit: u64 },
 }
 
 /// A reduction over units `0..total` in the fixed tree order (module docs). Holds the largest
@@ -166,13 +170,14 @@ impl<T: Combine> TreeReduction<T> {
     }
 
     /// Adds another shard's blocks (over the same units; a block present in both is an error).
-    pub fn merge(&mut self, other: TreeReduction<T>) -> Result<(), (u32, u64)> {
+    pub fn merge(&mut self, other: TreeReduction<T>) -> Result<(), ReductionMergeError> {
         if other.total != self.total {
-            return Err((u32::MAX, other.total));
+            return Err(ReductionMergeError::Units { expected: self.total, found: other.total });
         }
         for (key, value) in other.nodes {
             if self.nodes.contains_key(&key) || self.covered_by_ancestor(key) {
-                return Err(key);
+                let (level, position) = key;
+                return Err(ReductionMergeError::Overlap { unit: position.checked_shl(level).unwrap_or(u64::MAX) });
             }
             self.nodes.insert(key, value);
             self.join(key);

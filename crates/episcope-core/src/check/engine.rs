@@ -2,7 +2,7 @@
 //! timing, values), stats and videos. Never stops at the first error: what cannot be read becomes a
 //! finding and the rest is still checked.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -15,7 +15,9 @@ use super::report::{DatasetIdentity, FileDigest, Report, Summary, Tool, REPORT_V
 use super::rules::dataset_rule_count;
 use crate::lerobot::info::{FeatureKind, Info, MAX_FEATURE_VALUES};
 use crate::lerobot::template::{fill, TemplateValue};
-use crate::lerobot::{open_dataset, read_episode_frames, Dataset, EpisodeError, FormatVersion, OpenError, Progress};
+use crate::lerobot::{
+    open_dataset, read_episode_frames, Dataset, Episode, EpisodeError, FormatVersion, OpenError, Progress,
+};
 use crate::parquet_io::ParquetFile;
 use crate::shard::Shard;
 use crate::tree::DatasetTree;
@@ -311,10 +313,9 @@ async fn check_files_of_shard(
         if !owned.contains(&unit) {
             continue;
         }
-        let done = unit;
         let mut findings = Findings::default();
         let findings = &mut findings;
-        progress(Progress { stage: "files".into(), done: done as u64, total });
+        progress(Progress { stage: "files".into(), done: unit as u64, total });
         let size = file.size();
         let mut digest = FileDigest { path: file.path.clone(), size_bytes: size, sha256: None };
         if size == 0 {
@@ -650,18 +651,19 @@ async fn check_data(
     progress: &mut dyn FnMut(Progress),
 ) -> (Vec<(usize, Vec<Finding>)>, DataAccumulator) {
     let mut accumulator = DataAccumulator::new(dataset);
-    let data_files: Vec<&String> = dataset
-        .episodes
-        .iter()
-        .filter_map(|e| e.data_file.as_ref())
-        .collect::<BTreeSet<&String>>()
-        .into_iter()
-        .collect();
+    // Each data file with its episodes (in the metadata's order), files sorted.
+    let mut by_file: BTreeMap<&String, Vec<&Episode>> = BTreeMap::new();
+    for episode in &dataset.episodes {
+        if let Some(path) = &episode.data_file {
+            by_file.entry(path).or_default().push(episode);
+        }
+    }
+    let data_files: Vec<(&String, Vec<&Episode>)> = by_file.into_iter().collect();
     let owned = shard.range(data_files.len());
     let total = dataset.episodes.len() as u64;
     let mut done = 0u64;
     let mut found = Vec::new();
-    for (unit, path) in data_files.iter().enumerate() {
+    for (unit, (path, episodes)) in data_files.iter().enumerate() {
         if !owned.contains(&unit) {
             continue;
         }
@@ -690,7 +692,7 @@ async fn check_data(
                 }
             },
         };
-        for episode in dataset.episodes.iter().filter(|e| e.data_file.as_ref() == Some(*path)) {
+        for &episode in episodes {
             progress(Progress { stage: "episodes".into(), done, total });
             done += 1;
             let Some(columns) = &columns else { continue };

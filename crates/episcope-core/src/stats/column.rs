@@ -8,7 +8,7 @@ use super::histogram::{Binning, Histogram};
 use super::moments::Moments;
 use super::quantiles::{numpy_linear_quantile, sort_values, QuantileSketch};
 use super::{DimensionStatistics, QuantileMethod, QuantileValue, StatsOptions};
-use crate::shard::{Combine, TreeReduction};
+use crate::shard::{Combine, ReductionMergeError, TreeReduction};
 
 impl Combine for Moments {
     fn empty() -> Self {
@@ -55,10 +55,8 @@ impl Dimension {
 pub enum MergeColumnError {
     #[error("{found} values per frame here, {expected} in the other part")]
     Width { expected: usize, found: usize },
-    #[error("the parts are over different files ({expected} and {found})")]
-    Units { expected: u64, found: u64 },
-    #[error("file {unit} is in both parts")]
-    Overlap { unit: u64 },
+    #[error(transparent)]
+    Units(#[from] ReductionMergeError),
     #[error("the parts were computed with different options")]
     Options,
 }
@@ -171,14 +169,7 @@ impl ColumnAccumulator {
             self.switch_to_sketch();
         }
         for (dim, theirs) in self.dims.iter_mut().zip(other.dims) {
-            let expected = dim.units.total;
-            dim.units.merge(theirs.units).map_err(|(level, position)| {
-                if level == u32::MAX {
-                    MergeColumnError::Units { expected, found: position }
-                } else {
-                    MergeColumnError::Overlap { unit: position << level }
-                }
-            })?;
+            dim.units.merge(theirs.units)?;
             dim.nan += theirs.nan;
             dim.pos_inf += theirs.pos_inf;
             dim.neg_inf += theirs.neg_inf;
@@ -276,10 +267,10 @@ impl ColumnAccumulator {
         }
     }
 
-    /// The statistics of every dimension (of the units read; units never started count as empty).
+    /// The statistics of every dimension. The accumulator must stand for every unit: one over a
+    /// single unit ([`new`](Self::new)), or sealed parts merged until all units are in.
     pub fn finish(mut self) -> Vec<DimensionStatistics> {
-        let total = self.dims.first().map_or(0, |d| d.units.total);
-        self.seal(0..total);
+        self.end_unit();
         let quantiles = self.quantiles;
         let bins = self.bins;
         self.dims
