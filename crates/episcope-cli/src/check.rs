@@ -8,10 +8,9 @@ use episcope_core::check::render::{describe_location, rules_markdown, to_html, t
 use episcope_core::check::{
     check_dataset, check_partial, check_recording, CheckOptions, Profile, Report, Verdict, RULES,
 };
-use episcope_core::local::dataset_name;
+use episcope_core::local::{as_url, dataset_name, dataset_tree_at, source_name};
 use episcope_core::partial::PartialFile;
 use episcope_core::shard::Shard;
-use episcope_core::DatasetTree;
 
 /// What `check` should print or write.
 pub struct CheckOutput {
@@ -26,7 +25,7 @@ pub struct CheckOutput {
 /// A recording (`.mcap`, `.db3`, `.bag`, `.hdf5`, or a folder of them) gets the readiness checks.
 pub fn run(dir: &Path, output: &CheckOutput) -> anyhow::Result<Report> {
     let recording = crate::info::recording_tree(dir)?;
-    if recording.is_none() && !dir.is_dir() {
+    if recording.is_none() && !dir.is_dir() && as_url(dir).is_none() {
         anyhow::bail!("not a folder or a recording file (.mcap, .db3, .bag, .hdf5): {}", dir.display());
     }
     let profile = read_profile(output.profile.as_deref())?;
@@ -34,7 +33,7 @@ pub fn run(dir: &Path, output: &CheckOutput) -> anyhow::Result<Report> {
     let report = match recording {
         Some(tree) => pollster::block_on(check_recording(&tree, &dataset_name(dir), &options, &mut |_| {})),
         None => {
-            let tree = DatasetTree::from_dir(dir)?.rooted_at_dataset();
+            let tree = dataset_tree_at(dir)?;
             pollster::block_on(check_dataset(&tree, &dataset_name(dir), &options, &mut |_| {}))
         }
     };
@@ -47,16 +46,12 @@ pub fn run_partial(dir: &Path, output: &CheckOutput, shard: Option<Shard>, out: 
     if crate::info::recording_tree(dir)?.is_some() {
         anyhow::bail!("sharded checks are for LeRobot datasets; check the recording whole: {}", dir.display());
     }
-    if !dir.is_dir() {
-        anyhow::bail!("not a folder: {}", dir.display());
-    }
     let profile = read_profile(output.profile.as_deref())?;
     let options = CheckOptions { profile, skip_hashes: output.skip_hashes };
-    let tree = DatasetTree::from_dir(dir)?.rooted_at_dataset();
+    let tree = dataset_tree_at(dir)?;
     let shard = shard.unwrap_or(Shard::WHOLE);
     let part = pollster::block_on(check_partial(&tree, &dataset_name(dir), &options, shard, &mut |_| {}));
-    let source = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    let file = PartialFile::check(part, Some(source.display().to_string()));
+    let file = PartialFile::check(part, Some(source_name(dir)));
     crate::merge::write_part(&file, out)?;
     eprintln!("episcope: wrote shard {shard} of the check to {}", out.display());
     Ok(())

@@ -19,7 +19,7 @@ pub struct CompareArgs {
 
 /// A report from a JSON file (a full report, or a plain `check --json` report) or a dataset folder.
 fn load(input: &Path) -> anyhow::Result<FullReport> {
-    if input.is_dir() {
+    if input.is_dir() || episcope_core::local::as_url(input).is_some() {
         return crate::report::build(input, true, None);
     }
     let file = std::fs::File::open(input).with_context(|| format!("cannot read {}", input.display()))?;

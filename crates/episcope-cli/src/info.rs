@@ -6,16 +6,13 @@ use std::path::Path;
 use anyhow::Context;
 use episcope_core::lerobot::overview::{format_bytes, format_duration};
 use episcope_core::lerobot::{open_dataset, Overview};
-use episcope_core::local::{dataset_name, open_path, LocalError, LocalInput};
+use episcope_core::local::{dataset_name, dataset_tree_at, open_path, LocalError, LocalInput};
 use episcope_core::recording::{open_recording, Recording};
 use episcope_core::DatasetTree;
 
 /// Opens the dataset at `dir` and returns its overview.
 pub fn load_overview(dir: &Path) -> anyhow::Result<Overview> {
-    if !dir.is_dir() {
-        anyhow::bail!("not a folder: {}", dir.display());
-    }
-    let tree = DatasetTree::from_dir(dir)?.rooted_at_dataset();
+    let tree = dataset_tree_at(dir)?;
     let dataset = pollster::block_on(open_dataset(&tree, &mut |_| {}))
         .with_context(|| format!("cannot open {}", dir.display()))?;
     Ok(Overview::new(&dataset_name(dir), &dataset, &tree))

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use episcope_core::local::dataset_tree_at;
 use episcope_core::partial::{finish, merge_parts, Merged, Part, PartialFile};
-use episcope_core::DatasetTree;
 
 /// A partial file larger than this is refused (parts hold sums and sketches, not data).
 const MAX_PART_BYTES: u64 = 1 << 30;
@@ -64,11 +64,10 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<Outcome> {
     }
     let tree = match (&merged.part, &args.dataset, &merged.source) {
         (Part::Stats(_), _, _) => None,
-        (Part::Check(_), Some(dir), _) => Some(DatasetTree::from_dir(dir)?.rooted_at_dataset()),
+        (Part::Check(_), Some(dir), _) => Some(dataset_tree_at(dir)?),
         (Part::Check(_), None, Some(source)) => Some(
-            DatasetTree::from_dir(Path::new(source))
-                .with_context(|| format!("cannot open the dataset the parts name (give --dataset DIR): {source}"))?
-                .rooted_at_dataset(),
+            dataset_tree_at(Path::new(source))
+                .with_context(|| format!("cannot open the dataset the parts name (give --dataset DIR): {source}"))?,
         ),
         (Part::Check(_), None, None) => anyhow::bail!("the parts name no dataset folder: give --dataset DIR"),
     };

@@ -5,8 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use episcope_core::check::{CheckOptions, Profile};
-use episcope_core::local::dataset_name;
-use episcope_core::DatasetTree;
+use episcope_core::local::{dataset_name, dataset_tree_at};
 use episcope_report::html::{dataset_sentence, verdict_label};
 use episcope_report::problems::verdict_sentence;
 use episcope_report::{render_html, report_dataset, Date, FullReport, Lang, ReportOptions};
@@ -25,9 +24,6 @@ pub struct ReportArgs {
 
 /// Checks the dataset at `dir`, computes its statistics and builds the full report.
 pub fn build(dir: &Path, skip_hashes: bool, profile: Option<&Path>) -> anyhow::Result<FullReport> {
-    if !dir.is_dir() {
-        anyhow::bail!("not a folder: {}", dir.display());
-    }
     let profile = match profile {
         Some(path) => {
             let text =
@@ -36,7 +32,7 @@ pub fn build(dir: &Path, skip_hashes: bool, profile: Option<&Path>) -> anyhow::R
         }
         None => None,
     };
-    let tree = DatasetTree::from_dir(dir)?.rooted_at_dataset();
+    let tree = dataset_tree_at(dir)?;
     let options = ReportOptions {
         check: CheckOptions { profile, skip_hashes },
         skip_statistics: false,

@@ -7,16 +7,13 @@ use std::path::Path;
 
 use anyhow::Context;
 use episcope_core::lerobot::open_dataset;
+use episcope_core::local::{dataset_tree_at, source_name};
 use episcope_core::partial::PartialFile;
 use episcope_core::shard::Shard;
 use episcope_core::stats::{compute_dataset_stats, compute_stats_partial, DatasetStats, QuantileMethod, StatsOptions};
-use episcope_core::DatasetTree;
 
 pub fn run(dir: &Path, json: bool) -> anyhow::Result<()> {
-    if !dir.is_dir() {
-        anyhow::bail!("not a folder: {}", dir.display());
-    }
-    let tree = DatasetTree::from_dir(dir)?.rooted_at_dataset();
+    let tree = dataset_tree_at(dir)?;
     let dataset = pollster::block_on(open_dataset(&tree, &mut |_| {}))
         .with_context(|| format!("cannot open {}", dir.display()))?;
     let stats = pollster::block_on(compute_dataset_stats(&tree, &dataset, &StatsOptions::default(), &mut |_| {
@@ -27,10 +24,7 @@ pub fn run(dir: &Path, json: bool) -> anyhow::Result<()> {
 
 /// Computes shard `shard` (the whole when `None`) of the statistics and writes the part to `out`.
 pub fn run_partial(dir: &Path, shard: Option<Shard>, out: &Path) -> anyhow::Result<()> {
-    if !dir.is_dir() {
-        anyhow::bail!("not a folder: {}", dir.display());
-    }
-    let tree = DatasetTree::from_dir(dir)?.rooted_at_dataset();
+    let tree = dataset_tree_at(dir)?;
     let dataset = pollster::block_on(open_dataset(&tree, &mut |_| {}))
         .with_context(|| format!("cannot open {}", dir.display()))?;
     let shard = shard.unwrap_or(Shard::WHOLE);
@@ -38,8 +32,7 @@ pub fn run_partial(dir: &Path, shard: Option<Shard>, out: &Path) -> anyhow::Resu
         pollster::block_on(compute_stats_partial(&tree, &dataset, &StatsOptions::default(), shard, &mut |_| {
             ControlFlow::Continue(())
         }))?;
-    let source = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    crate::merge::write_part(&PartialFile::stats(part, Some(source.display().to_string())), out)?;
+    crate::merge::write_part(&PartialFile::stats(part, Some(source_name(dir))), out)?;
     eprintln!("episcope: wrote shard {shard} of the statistics to {}", out.display());
     Ok(())
 }

@@ -537,3 +537,36 @@ fn stats_in_shards_merge_into_the_unsharded_statistics() {
     let out = episcope(&["merge".as_ref(), stats_parts[0].as_os_str(), check_parts[1].as_os_str()]);
     assert!(assert_fails_with_one_line(&out).contains("cannot be merged together"), "{}", stderr(&out));
 }
+
+/// A closed port on loopback: every connection is refused at once.
+fn refused_endpoint() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a port");
+    let port = listener.local_addr().expect("its address").port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+#[test]
+fn a_url_that_cannot_be_reached_exits_2_in_one_line_without_its_credentials() {
+    let endpoint = refused_endpoint();
+    let secret = "hf_cli_test_secret_token_5d1e";
+    let output = Command::new(env!("CARGO_BIN_EXE_episcope"))
+        .args(["check", "hf://datasets/org/name"])
+        .env("HF_ENDPOINT", &endpoint)
+        .env("HF_TOKEN", secret)
+        .output()
+        .expect("run episcope");
+    let line = assert_fails_with_one_line(&output);
+    assert!(line.contains("the Hub's listing failed"), "{line}");
+    assert!(line.contains(&endpoint), "the line names where it went: {line}");
+    assert!(!line.contains(secret), "{line}");
+
+    let url = endpoint.replace("http://", "http://user:password@") + "/ds?X-Amz-Signature=s3cr3tsig";
+    let output = episcope(&["info".as_ref(), url.as_ref()]);
+    let line = assert_fails_with_one_line(&output);
+    assert!(!line.contains("s3cr3tsig") && !line.contains("password"), "{line}");
+
+    let output = episcope(&["info".as_ref(), "hf://models/org/name".as_ref()]);
+    let line = assert_fails_with_one_line(&output);
+    assert!(line.contains("only datasets are read"), "{line}");
+}

@@ -12,6 +12,8 @@ pub mod mp4;
 pub mod parquet_io;
 pub mod partial;
 pub mod recording;
+#[cfg(feature = "remote")]
+pub mod remote;
 pub mod robot;
 pub mod shard;
 pub mod source;

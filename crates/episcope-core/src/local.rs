@@ -45,6 +45,11 @@ pub enum LocalError {
     Recording(#[from] RecordingError),
     #[error(transparent)]
     Convert(#[from] ConvertError),
+    #[error("not a folder: {path}")]
+    NotAFolder { path: String },
+    #[cfg(feature = "remote")]
+    #[error(transparent)]
+    Remote(#[from] crate::remote::RemoteError),
 }
 
 fn io_error<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> LocalError + 'a {
@@ -66,18 +71,72 @@ impl LocalInput {
             LocalInput::Dataset(tree) | LocalInput::Recording(tree) => tree,
         }
     }
+
+    pub fn into_tree(self) -> DatasetTree {
+        match self {
+            LocalInput::Dataset(tree) | LocalInput::Recording(tree) => tree,
+        }
+    }
 }
 
-/// The name a dataset or recording is reported under: the folder's (or file's) own name.
+/// The URL `path` is, when it is one (`s3://`, `gs://`, `az://`, `http(s)://`, `hf://`) and the
+/// `remote` feature reads URLs.
+pub fn as_url(path: &Path) -> Option<&str> {
+    let text = path.to_str()?;
+    #[cfg(feature = "remote")]
+    if crate::remote::is_url(text) {
+        return Some(text);
+    }
+    let _ = text;
+    None
+}
+
+/// The name a dataset or recording is reported under: the folder's (or file's) own name, or the
+/// URL's last folder.
 pub fn dataset_name(path: &Path) -> String {
+    #[cfg(feature = "remote")]
+    if let Some(url) = as_url(path) {
+        return crate::remote::url_name(url);
+    }
     path.canonicalize()
         .ok()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| path.display().to_string())
 }
 
-/// Lists `path` (nothing is read but directory entries) as a dataset or a recording.
+/// Where a dataset is, as a part written of it names it: the canonical folder, or the URL
+/// (shown without credentials).
+pub fn source_name(path: &Path) -> String {
+    #[cfg(feature = "remote")]
+    if let Some(url) = as_url(path) {
+        return crate::remote::display_url(url);
+    }
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string()
+}
+
+/// The LeRobot dataset at a folder (re-rooted at its `meta/info.json`) or a URL.
+pub fn dataset_tree_at(path: &Path) -> Result<DatasetTree, LocalError> {
+    if as_url(path).is_some() {
+        return Ok(open_path(path)?.into_tree());
+    }
+    if !path.is_dir() {
+        return Err(LocalError::NotAFolder { path: path.display().to_string() });
+    }
+    Ok(DatasetTree::from_dir(path)?.rooted_at_dataset())
+}
+
+/// Lists `path` (nothing is read but directory entries, or a URL's listing) as a dataset or a
+/// recording.
 pub fn open_path(path: &Path) -> Result<LocalInput, LocalError> {
+    #[cfg(feature = "remote")]
+    if let Some(url) = as_url(path) {
+        let remote = crate::remote::open_url(url)?;
+        return Ok(if remote.is_recording {
+            LocalInput::Recording(remote.tree)
+        } else {
+            LocalInput::Dataset(remote.tree)
+        });
+    }
     if path.is_file() {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let source = NativeFileSource::open(path).map_err(io_error("cannot read", path))?;

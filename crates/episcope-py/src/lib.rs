@@ -168,7 +168,7 @@ fn dataset_tree(path: &Path, what: &str) -> Result<episcope_core::DatasetTree, F
 }
 
 fn source_of(path: &Path) -> Option<String> {
-    Some(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string())
+    Some(episcope_core::local::source_name(path))
 }
 
 /// Shard `shard` = (k, n) of a dataset's check, as the partial JSON `episcope check --partial` writes.

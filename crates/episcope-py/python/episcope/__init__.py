@@ -2,8 +2,10 @@
 
 The same engine as the ``episcope`` command line and the web app (Rust, built into this package):
 LeRobot datasets v2.0, v2.1 and v3.0, and recordings (MCAP, rosbag2 folders, ROS 1 bags, HDF5).
-Every function takes a local path, works without the network and releases the GIL while it
-works, so threads run in parallel. Results are plain dicts with the CLI's JSON schemas
+Every function takes a local path — or a URL: ``s3://``, ``gs://``, ``az://``, ``https://`` or
+``hf://datasets/ORG/NAME[@REVISION]``, read lazily by byte range, with credentials from the usual
+environment variables (``AWS_*``, ``GOOGLE_*``, ``AZURE_*``, ``HF_TOKEN``) — and releases the GIL
+while it works, so threads run in parallel. Only a URL touches the network. Results are plain dicts with the CLI's JSON schemas
 (``episcope check --json`` and so on); :func:`read_episode` returns a ``pyarrow.Table``.
 
 Errors: :class:`EpiscopeError` (``.path`` names the file it is about), ``FileNotFoundError`` for

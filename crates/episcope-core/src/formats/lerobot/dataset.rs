@@ -2,7 +2,7 @@
 //! stats presence and the data/video file of every episode. Reads only `meta/` and parquet footers;
 //! what is broken becomes a [`Problem`] and the rest still opens.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, RecordBatch};
@@ -93,6 +93,10 @@ pub struct Dataset {
     /// Parquet files found under `data/`.
     pub data_files: Vec<String>,
     pub problems: Vec<Problem>,
+    /// Every data and video path the metadata names, present in the tree or not (what a reader
+    /// of a host without a listing fetches: [`super::discover`]).
+    #[serde(skip)]
+    pub referenced_files: BTreeSet<String>,
 }
 
 /// Why a dataset could not be opened at all.
@@ -219,9 +223,9 @@ pub async fn open_dataset(tree: &DatasetTree, progress: &mut dyn FnMut(Progress)
     if tree.contains("meta/episodes_stats.jsonl") {
         stats.per_episode_file = Some("meta/episodes_stats.jsonl".to_string());
     }
-    locate_files(tree, &info, version, &data_files, &mut episodes, &mut problems);
+    let referenced_files = locate_files(tree, &info, version, &data_files, &mut episodes, &mut problems);
     progress(Progress { stage: "done".into(), done: 1, total: 1 });
-    Ok(Dataset { info, version, tasks, episodes, stats, data_files, problems })
+    Ok(Dataset { info, version, tasks, episodes, stats, data_files, problems, referenced_files })
 }
 
 fn parse_jsonl(text: &[u8], path: &str, problems: &mut Vec<Problem>) -> Vec<(usize, Value)> {
@@ -757,7 +761,8 @@ fn locate_files(
     data_files: &[String],
     episodes: &mut [Episode],
     problems: &mut Vec<Problem>,
-) {
+) -> BTreeSet<String> {
+    let mut referenced = BTreeSet::new();
     let by_index: BTreeMap<u64, &String> =
         data_files.iter().filter_map(|p| episode_index_from_file_name(p).map(|i| (i, p))).collect();
     let mut missing_data = Missing::default();
@@ -803,6 +808,8 @@ fn locate_files(
                 }
             }
         }
+        referenced.extend(episode.data_file.iter().cloned());
+        referenced.extend(episode.videos.iter().map(|v| v.path.clone()));
         match &episode.data_file {
             Some(path) if presence.contains(0, path) => {}
             expected => {
@@ -840,6 +847,7 @@ fn locate_files(
         }
     }
     report_grouped(problems, missing_videos, "file.video-missing", "video file is missing for episode");
+    referenced
 }
 
 /// Missing files to report: the first [`Missing::KEPT`] (episode, path), and how many in all.

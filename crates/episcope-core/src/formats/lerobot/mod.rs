@@ -1,6 +1,7 @@
 //! The LeRobot dataset format, v2.0, v2.1 and v3.0.
 
 pub mod dataset;
+pub mod discover;
 pub mod episode;
 pub mod info;
 pub mod overview;
