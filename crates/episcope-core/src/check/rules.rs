@@ -187,7 +187,7 @@ rules! {
     "stats.shape", Error, Stats, ALL, "a stored statistic has the wrong number of values",
         "Normalisation broadcasts stats against the feature; a wrong length fails or misaligns.";
     "stats.consistent", Error, Stats, ALL, "stored statistics disagree with the data",
-        "Stale stats (after editing episodes) normalise with the wrong mean/std.";
+        "Stale stats (after editing episodes) normalise with the wrong mean/std. A difference the writers' own float32 arithmetic explains is not one: the mean may be off by (3n + 1)·u·max|x| and the std by min(√D, D/σ) + u·σ with D = (3n + 3)·u·max|x|² (n frames summed with up to three roundings each, u = 2⁻²⁴ for float32 features and float32-stored values, 2⁻⁵³ for float64); image stats, computed from sampled frames, by 0.1 % of the range.";
     // Videos
     "video.unreadable", Error, Videos, ALL, "a video file is not a readable MP4",
         "The decoder (torchcodec/pyav) fails on the file.";
