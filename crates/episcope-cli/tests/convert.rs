@@ -5,6 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+use common::loader_python;
+
 fn fixture(rel: &str) -> PathBuf {
     let root = std::env::var_os("EPISCOPE_RECORDING_FIXTURES").map(PathBuf::from).unwrap_or_else(|| {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../episcope-core/tests/fixtures/recordings")
@@ -112,20 +115,6 @@ fn refusals_exit_2_and_say_why() {
     left.sort();
     assert_eq!(left, ["strict.toml", "typo.toml", "used"], "no half dataset is left");
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// The official loader's python (`scripts/ensure-loader.sh`): `$EPISCOPE_LOADER_PY`, else the venv
-/// the test command creates. Missing, the test fails: it must never pass by not running.
-fn loader_python() -> PathBuf {
-    let python = std::env::var_os("EPISCOPE_LOADER_PY")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/loader-venv/bin/python"));
-    assert!(
-        python.is_file(),
-        "the official LeRobot loader is not installed at {}: run scripts/test.sh (or `. scripts/ensure-loader.sh`)",
-        python.display()
-    );
-    python
 }
 
 fn load_official(dataset: &Path) -> serde_json::Value {

@@ -6,19 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The official loader's python (`scripts/ensure-loader.sh`): `$EPISCOPE_LOADER_PY`, else the venv
-/// the test command creates. Missing, the test fails: it must never pass by not running.
-fn loader_python() -> PathBuf {
-    let python = std::env::var_os("EPISCOPE_LOADER_PY")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/loader-venv/bin/python"));
-    assert!(
-        python.is_file(),
-        "the official LeRobot writer is not installed at {}: run scripts/test.sh (or `. scripts/ensure-loader.sh`)",
-        python.display()
-    );
-    python
-}
+mod common;
+use common::loader_python;
 
 fn check_json(dataset: &Path) -> (Option<i32>, serde_json::Value) {
     let out = Command::new(env!("CARGO_BIN_EXE_episcope"))

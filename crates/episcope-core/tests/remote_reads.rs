@@ -55,20 +55,17 @@ fn logged(tree: &DatasetTree) -> (DatasetTree, ReadLog) {
     (out, log)
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().build().unwrap()
-}
-
 #[test]
 fn a_listed_store_opens_with_the_same_reads_as_the_local_folder() {
     let store = Arc::new(InMemory::new());
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     for name in common::SHARED_DATASETS {
         let dir = common::shared_datasets().join(name);
         let local = DatasetTree::from_dir(&dir).unwrap().rooted_at_dataset();
         for file in local.files() {
             let bytes = std::fs::read(dir.join(&file.path)).unwrap();
             let key = StorePath::from(format!("fleet/datasets/{name}/{}", file.path));
-            runtime().block_on(store.put(&key, bytes.into())).unwrap();
+            runtime.block_on(store.put(&key, bytes.into())).unwrap();
         }
         let remote = open_listed(store.clone(), StorePath::from(format!("fleet/datasets/{name}")), name).unwrap();
         assert!(!remote.is_recording);

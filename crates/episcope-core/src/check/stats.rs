@@ -32,13 +32,10 @@ pub const F64_UNIT_ROUNDOFF: f64 = 1.110_223_024_625_156_5e-16;
 /// variance — `mean(x²) − mean²` in v3.0, two-pass `np.std` in v2.x — is within
 /// `D = (3n + 3)·u·max|x|²`, and `|√(σ² + δ) − σ| ≤ min(√|δ|, |δ|/σ)`, so
 /// **std: `min(√D, D/σ) + u·σ`**. (The error is systematic, not a random walk: a flat signal far
-/// from zero rounds the same way at every step, so neither √n nor log₂(n) bounds it.) Whole-dataset stats are aggregated from the episodes' in float64
-/// (v2.1, v3.0: n is the longest episode, and the spread of the episode means adds
-/// `2·(max − min)·ε_mean` to D) or accumulated over every frame (v2.0: n is the dataset's frames).
-/// `u` is the feature's unit roundoff: [`F32_UNIT_ROUNDOFF`] for float32, [`F16_UNIT_ROUNDOFF`] for
-/// float16, [`F64_UNIT_ROUNDOFF`] for float64 and integers — float32's when the stored value is
-/// itself a float32 number (v2.0's writer computes every feature in float32) and for whole-dataset
-/// stats of integer and boolean features combined from per-episode ones (kept as float32 numbers).
+/// from zero rounds the same way at every step, so neither √n nor log₂(n) bounds it.)
+/// Whole-dataset stats are aggregated from the episodes' in float64 (v2.1, v3.0: n is the longest
+/// episode, and the spread of the episode means adds `2·(max − min)·ε_mean` to D) or accumulated over every frame (v2.0: n is the dataset's frames).
+/// `u` is the unit roundoff of the arithmetic used ([`Precision`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ArithmeticBound {
     pub mean: f64,
@@ -65,28 +62,65 @@ pub fn arithmetic_bound(
     ArithmeticBound { mean, std: spread + unit_roundoff * std }
 }
 
-/// The unit roundoff of the arithmetic the writers use for a feature's stats.
-pub fn unit_roundoff(feature: &Feature) -> f64 {
-    match feature.dtype.as_str() {
-        "float32" => F32_UNIT_ROUNDOFF,
-        "float16" | "bfloat16" => F16_UNIT_ROUNDOFF,
-        _ => F64_UNIT_ROUNDOFF,
+/// The arithmetic the writers use for a feature's stats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    Float16,
+    Float32,
+    Float64,
+    /// Integers and booleans: summed in float64, but their per-episode stats come out as float32
+    /// numbers, so whole-dataset stats combined from them carry float32 rounding.
+    Integer,
+}
+
+impl Precision {
+    pub fn of(feature: &Feature) -> Self {
+        match feature.dtype.as_str() {
+            "float32" => Self::Float32,
+            "float16" | "bfloat16" => Self::Float16,
+            "float64" => Self::Float64,
+            _ => Self::Integer,
+        }
+    }
+
+    pub fn unit_roundoff(self) -> f64 {
+        match self {
+            Self::Float16 => F16_UNIT_ROUNDOFF,
+            Self::Float32 => F32_UNIT_ROUNDOFF,
+            Self::Float64 | Self::Integer => F64_UNIT_ROUNDOFF,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Float16 => "float16",
+            Self::Float32 => "float32",
+            Self::Float64 | Self::Integer => "float64",
+        }
+    }
+
+    /// The precision a stored value shows: a float32 number was computed (or at least kept) in
+    /// float32 whatever the feature's dtype (v2.0's writer casts every feature to float32), and
+    /// whole-dataset stats of integer features combine per-episode float32 numbers.
+    fn of_stored(self, value: f64, aggregated: bool) -> Self {
+        match self {
+            Self::Integer if aggregated => Self::Float32,
+            Self::Float64 | Self::Integer if f64::from(value as f32) == value => Self::Float32,
+            other => other,
+        }
     }
 }
 
 /// What the stored stats are compared with: how many frames each writer's sum ran over.
 #[derive(Debug, Clone, Copy)]
 struct Tolerance {
-    unit_roundoff: f64,
-    /// Frames in one run of the writer's float32 sums (an episode, or the dataset in v2.0).
+    precision: Precision,
+    /// Frames in one run of the writer's sums (an episode, or the dataset in v2.0).
     frames: u64,
     /// Whole-dataset stats combined from per-episode ones.
     aggregated: bool,
     /// Image and video stats come from a sample of frames: the range tolerance applies instead.
     sampled: bool,
-    /// A float64 feature, whose per-episode stats the writers keep in float64 (integer and boolean
-    /// features' come out as float32 numbers).
-    float64: bool,
 }
 
 fn close(stored: f64, computed: f64, tolerance: f64) -> bool {
@@ -107,28 +141,18 @@ fn disagreement(stored: &FeatureStats, computed: &[DimStats], tolerance: Toleran
         let max_abs = c.max.abs().max(c.min.abs());
         let scale = max_abs.max(1.0);
         let min_max_tol = MIN_MAX_RELATIVE_TOLERANCE * scale;
-        // A stored value that is a float32 number was computed (or at least kept) in float32, whatever
-        // the feature's dtype (v2.0's writer casts every feature to float32), and whole-dataset stats
-        // of integer and boolean features are combined from per-episode ones the writers keep as
-        // float32: float32's bound then.
         let arithmetic = |stored: Option<&f64>| {
-            let unit_roundoff = match stored {
-                Some(&v)
-                    if tolerance.unit_roundoff < F32_UNIT_ROUNDOFF
-                        && ((tolerance.aggregated && !tolerance.float64) || f64::from(v as f32) == v) =>
-                {
-                    F32_UNIT_ROUNDOFF
-                }
-                _ => tolerance.unit_roundoff,
-            };
-            let bound =
-                arithmetic_bound(unit_roundoff, tolerance.frames, max_abs, c.std(), range, tolerance.aggregated);
-            let precision = match unit_roundoff {
-                u if u == F32_UNIT_ROUNDOFF => "float32",
-                u if u == F16_UNIT_ROUNDOFF => "float16",
-                _ => "float64",
-            };
-            (bound, format!("{precision} arithmetic over {} frames", tolerance.frames))
+            let precision =
+                stored.map_or(tolerance.precision, |&v| tolerance.precision.of_stored(v, tolerance.aggregated));
+            let bound = arithmetic_bound(
+                precision.unit_roundoff(),
+                tolerance.frames,
+                max_abs,
+                c.std(),
+                range,
+                tolerance.aggregated,
+            );
+            (bound, format!("{} arithmetic over {} frames", precision.name(), tolerance.frames))
         };
         let ((mean_tol, mean_basis), (std_tol, std_basis)) = if tolerance.sampled {
             let tol = (MEAN_STD_RANGE_TOLERANCE * range).max(1e-6 * scale);
@@ -196,11 +220,10 @@ pub async fn check_stats(tree: &DatasetTree, dataset: &Dataset, data: &DataAccum
     let all_frames: u64 = dataset.frames_found();
     for feature in &dataset.info.features {
         let sampled = matches!(feature.kind, FeatureKind::Video | FeatureKind::Image);
-        let unit_roundoff = unit_roundoff(feature);
-        let float64 = feature.dtype == "float64";
+        let precision = Precision::of(feature);
         let global_tolerance = match dataset.version {
-            FormatVersion::V2_0 => Tolerance { unit_roundoff, frames: all_frames, aggregated: false, sampled, float64 },
-            _ => Tolerance { unit_roundoff, frames: longest_episode, aggregated: true, sampled, float64 },
+            FormatVersion::V2_0 => Tolerance { precision, frames: all_frames, aggregated: false, sampled },
+            _ => Tolerance { precision, frames: longest_episode, aggregated: true, sampled },
         };
         let expected_len = match feature.kind {
             FeatureKind::Numeric => feature.values_per_frame() as usize,
@@ -243,7 +266,7 @@ pub async fn check_stats(tree: &DatasetTree, dataset: &Dataset, data: &DataAccum
                 findings.add("stats.shape", at, message, "Regenerate the stats.");
             } else if let Some(computed) = data.per_episode.get(episode).and_then(|f| f.get(&feature.name)) {
                 let frames = computed.first().map(|d| d.count + d.non_finite).unwrap_or(0);
-                let tolerance = Tolerance { unit_roundoff, frames, aggregated: false, sampled, float64 };
+                let tolerance = Tolerance { precision, frames, aggregated: false, sampled };
                 if let Some(message) = disagreement(stats, computed, tolerance) {
                     findings.add(
                         "stats.consistent",
@@ -314,8 +337,8 @@ mod tests {
         }
     }
 
-    fn episode_tolerance(unit_roundoff: f64, frames: usize) -> Tolerance {
-        Tolerance { unit_roundoff, frames: frames as u64, aggregated: false, sampled: false, float64: false }
+    fn episode_tolerance(precision: Precision, frames: usize) -> Tolerance {
+        Tolerance { precision, frames: frames as u64, aggregated: false, sampled: false }
     }
 
     /// Values near `offset` with a small deterministic wobble (the hard case: a flat signal far
@@ -339,7 +362,7 @@ mod tests {
         let computed = computed_of(&values);
         let mut stored = lerobot_v30_float32(&values);
         stored.mean[0] = computed[0].mean() + 2.7e-6;
-        assert_eq!(disagreement(&stored, &computed, episode_tolerance(F32_UNIT_ROUNDOFF, 300)), None);
+        assert_eq!(disagreement(&stored, &computed, episode_tolerance(Precision::Float32, 300)), None);
         // The range tolerance (what numeric features had before) called this an error.
         let c = &computed[0];
         let range_tolerance = (MEAN_STD_RANGE_TOLERANCE * (c.max - c.min)).max(1e-6 * c.max.abs().max(1.0));
@@ -358,7 +381,7 @@ mod tests {
             let values = flat_signal(frames, offset, wobble);
             let computed = computed_of(&values);
             let stored = lerobot_v30_float32(&values);
-            let tolerance = episode_tolerance(F32_UNIT_ROUNDOFF, frames);
+            let tolerance = episode_tolerance(Precision::Float32, frames);
             assert_eq!(disagreement(&stored, &computed, tolerance), None, "{frames} frames at {offset} ± {wobble}");
         }
     }
@@ -374,7 +397,7 @@ mod tests {
             let mut stored = lerobot_v30_float32(&values);
             let slot = if stat == "mean" { &mut stored.mean[0] } else { &mut stored.std[0] };
             *slot = if stat == "mean" { c.mean() } else { c.std() } + nudge;
-            let message = disagreement(&stored, &computed, episode_tolerance(F32_UNIT_ROUNDOFF, 300))
+            let message = disagreement(&stored, &computed, episode_tolerance(Precision::Float32, 300))
                 .unwrap_or_else(|| panic!("{stat} off by 1.5× the bound passed"));
             assert!(message.contains(&format!("stored {stat}")), "{message}");
             assert!(message.contains("float32 arithmetic over 300 frames"), "{message}");
@@ -385,7 +408,7 @@ mod tests {
         stored.mean[0] = c.mean() * (1.0 + 1e-6) + 1e-12;
         assert_ne!(f64::from(stored.mean[0] as f32), stored.mean[0]);
         stored.std[0] = c.std();
-        assert!(disagreement(&stored, &computed, episode_tolerance(F64_UNIT_ROUNDOFF, 300)).is_some());
+        assert!(disagreement(&stored, &computed, episode_tolerance(Precision::Float64, 300)).is_some());
     }
 
     #[test]

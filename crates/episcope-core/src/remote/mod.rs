@@ -186,45 +186,26 @@ pub fn open_url(url: &str) -> Result<RemoteInput, RemoteError> {
     let parsed = Url::parse(url).map_err(|e| RemoteError::BadUrl { reason: e.to_string(), url: shown.clone() })?;
     let store_error =
         |e: object_store::Error| RemoteError::Store { reason: redact(&e.to_string()), url: shown.clone() };
-    match parsed.scheme() {
-        "http" | "https" => open_web(&parsed, &shown),
-        scheme => {
-            let (store, prefix): (Arc<dyn ObjectStore>, StorePath) = match scheme {
-                "s3" | "s3a" => {
-                    let store =
-                        object_store::aws::AmazonS3Builder::from_env().with_url(url).build().map_err(store_error)?;
-                    (Arc::new(store), StorePath::from_url_path(bucket_relative(&parsed)).map_err(path_error(&shown))?)
-                }
-                "gs" => {
-                    let store = object_store::gcp::GoogleCloudStorageBuilder::from_env()
-                        .with_url(url)
-                        .build()
-                        .map_err(store_error)?;
-                    (Arc::new(store), StorePath::from_url_path(bucket_relative(&parsed)).map_err(path_error(&shown))?)
-                }
-                "az" | "abfs" | "abfss" => {
-                    let store = object_store::azure::MicrosoftAzureBuilder::from_env()
-                        .with_url(url)
-                        .build()
-                        .map_err(store_error)?;
-                    (Arc::new(store), StorePath::from_url_path(bucket_relative(&parsed)).map_err(path_error(&shown))?)
-                }
-                other => {
-                    return Err(RemoteError::BadUrl { reason: format!("scheme `{other}` is not read"), url: shown })
-                }
-            };
-            open_listed(store, prefix, &shown)
+    let store: Arc<dyn ObjectStore> = match parsed.scheme() {
+        "http" | "https" => return open_web(&parsed, &shown),
+        "s3" | "s3a" => {
+            Arc::new(object_store::aws::AmazonS3Builder::from_env().with_url(url).build().map_err(store_error)?)
         }
-    }
+        "gs" => Arc::new(
+            object_store::gcp::GoogleCloudStorageBuilder::from_env().with_url(url).build().map_err(store_error)?,
+        ),
+        "az" | "abfs" | "abfss" => {
+            Arc::new(object_store::azure::MicrosoftAzureBuilder::from_env().with_url(url).build().map_err(store_error)?)
+        }
+        other => return Err(RemoteError::BadUrl { reason: format!("scheme `{other}` is not read"), url: shown }),
+    };
+    // The path after the bucket or container (`s3://bucket/a/b` → `a/b`).
+    let prefix = StorePath::from_url_path(parsed.path().trim_start_matches('/')).map_err(path_error(&shown))?;
+    open_listed(store, prefix, &shown)
 }
 
 fn path_error(shown: &str) -> impl Fn(object_store::path::Error) -> RemoteError + '_ {
     move |e| RemoteError::BadUrl { reason: e.to_string(), url: shown.to_string() }
-}
-
-/// The path after the bucket or container (`s3://bucket/a/b` → `a/b`).
-fn bucket_relative(url: &Url) -> &str {
-    url.path().trim_start_matches('/')
 }
 
 fn classify(tree: DatasetTree, shown: &str) -> Result<RemoteInput, RemoteError> {
@@ -243,21 +224,24 @@ fn is_recording_name(path: &str) -> bool {
     RECORDING_EXTENSIONS.iter().any(|ext| lower.ends_with(ext))
 }
 
+/// One recording file of a store, named by its file name (its size from `HEAD`).
+fn open_single(store: Arc<dyn ObjectStore>, location: StorePath, shown: &str) -> Result<RemoteInput, RemoteError> {
+    let meta = runtime()?
+        .block_on(store.head(&location))
+        .map_err(|e| RemoteError::List { reason: redact(&e.to_string()), url: shown.to_string() })?;
+    let name = location.filename().unwrap_or("recording").to_string();
+    let mut tree = DatasetTree::new();
+    let _ = tree.insert(&name, Arc::new(ObjectSource::new(store, meta.location, meta.size)));
+    classify(tree, shown)
+}
+
 /// A listed store: every object under `prefix` (or the one object `prefix` names) by its path
 /// relative to it.
 pub fn open_listed(store: Arc<dyn ObjectStore>, prefix: StorePath, shown: &str) -> Result<RemoteInput, RemoteError> {
-    let runtime = runtime()?;
-    let list_error =
-        |e: object_store::Error| RemoteError::List { reason: redact(&e.to_string()), url: shown.to_string() };
-    let mut tree = DatasetTree::new();
     if is_recording_name(prefix.as_ref()) {
-        let meta = runtime.block_on(store.head(&prefix)).map_err(list_error)?;
-        let name = prefix.filename().unwrap_or("recording").to_string();
-        let source = ObjectSource::new(store.clone(), meta.location, meta.size);
-        let _ = tree.insert(&name, Arc::new(source));
-        return classify(tree, shown);
+        return open_single(store, prefix, shown);
     }
-    let listed = runtime.block_on(async {
+    let listed = runtime()?.block_on(async {
         let mut objects = Vec::new();
         let mut stream = store.list(Some(&prefix));
         while let Some(meta) = stream.next().await {
@@ -268,17 +252,20 @@ pub fn open_listed(store: Arc<dyn ObjectStore>, prefix: StorePath, shown: &str) 
         }
         Ok(Some(objects))
     });
-    let Some(objects) = listed.map_err(list_error)? else {
+    let listed = listed.map_err(|e: object_store::Error| RemoteError::List {
+        reason: redact(&e.to_string()),
+        url: shown.to_string(),
+    })?;
+    let Some(objects) = listed else {
         return Err(RemoteError::TooManyObjects { limit: MAX_LISTED_OBJECTS, url: shown.to_string() });
     };
-    let prefix_parts: Vec<_> = prefix.parts().collect();
+    let prefix_parts = prefix.parts().count();
+    let mut tree = DatasetTree::new();
     for meta in objects {
-        let parts: Vec<_> = meta.location.parts().collect();
-        let Some(relative) = parts.get(prefix_parts.len()..) else { continue };
+        let relative: Vec<_> = meta.location.parts().skip(prefix_parts).collect();
         let relative: Vec<&str> = relative.iter().map(|p| p.as_ref()).collect();
         let Ok(path) = normalize_path(&relative.join("/")) else { continue };
-        let source = ObjectSource::new(store.clone(), meta.location.clone(), meta.size);
-        let _ = tree.insert(&path, Arc::new(source));
+        let _ = tree.insert(&path, Arc::new(ObjectSource::new(store.clone(), meta.location, meta.size)));
     }
     classify(tree, shown)
 }
@@ -294,46 +281,28 @@ pub(crate) fn client_options() -> object_store::ClientOptions {
 
 /// A web server: one recording file, or a dataset found from its metadata.
 fn open_web(url: &Url, shown: &str) -> Result<RemoteInput, RemoteError> {
-    let runtime = runtime()?;
-    // A user and password in the URL are not sent (nor kept, so no message can carry them).
-    let mut url = url.clone();
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
-    let url = &url;
-    let store_error =
-        |e: object_store::Error| RemoteError::Store { reason: redact(&e.to_string()), url: shown.to_string() };
-    if is_recording_name(url.path()) {
-        let mut base = url.clone();
-        let name = url.path_segments().and_then(|mut s| s.next_back()).unwrap_or("recording").to_string();
-        base.set_path(url.path()[..url.path().len() - name.len()].trim_end_matches('/'));
-        let store = object_store::http::HttpBuilder::new()
+    // A user and password in the URL are not sent, nor its query (nor kept, so no message can
+    // carry them).
+    let mut base = url.clone();
+    let _ = base.set_username("");
+    let _ = base.set_password(None);
+    base.set_query(None);
+    base.set_fragment(None);
+    let path = base.path().trim_end_matches('/').to_string();
+    let file = is_recording_name(&path).then(|| path.rsplit('/').next().unwrap_or_default().to_string());
+    base.set_path(file.as_ref().map_or(path.as_str(), |name| path[..path.len() - name.len()].trim_end_matches('/')));
+    let store: Arc<dyn ObjectStore> = Arc::new(
+        object_store::http::HttpBuilder::new()
             .with_url(base.as_str())
             .with_client_options(client_options())
             .build()
-            .map_err(store_error)?;
-        let store: Arc<dyn ObjectStore> = Arc::new(store);
-        let location = StorePath::from_url_path(&name).map_err(path_error(shown))?;
-        let meta = runtime
-            .block_on(store.head(&location))
-            .map_err(|e| RemoteError::List { reason: redact(&e.to_string()), url: shown.to_string() })?;
-        let mut tree = DatasetTree::new();
-        let decoded = location.filename().unwrap_or("recording").to_string();
-        let _ = tree.insert(&decoded, Arc::new(ObjectSource::new(store, location, meta.size)));
-        return classify(tree, shown);
+            .map_err(|e| RemoteError::Store { reason: redact(&e.to_string()), url: shown.to_string() })?,
+    );
+    if let Some(name) = file {
+        return open_single(store, StorePath::from_url_path(&name).map_err(path_error(shown))?, shown);
     }
-    let mut base = url.clone();
-    base.set_query(None);
-    base.set_fragment(None);
-    let trimmed = base.path().trim_end_matches('/').to_string();
-    base.set_path(&trimmed);
-    let store = object_store::http::HttpBuilder::new()
-        .with_url(base.as_str())
-        .with_client_options(client_options())
-        .build()
-        .map_err(store_error)?;
-    let locator = StoreLocator { store: Arc::new(store) };
-    let tree = runtime
-        .block_on(discover_dataset(&locator))
+    let tree = runtime()?
+        .block_on(discover_dataset(&StoreLocator { store }))
         .map_err(|source| RemoteError::Discover { source, url: shown.to_string() })?;
     classify(tree, shown)
 }
@@ -371,16 +340,9 @@ pub fn url_name(url: &str) -> String {
     }
     let path = Url::parse(url).map(|u| u.path().to_string()).unwrap_or_default();
     match path.trim_end_matches('/').rsplit('/').next().filter(|n| !n.is_empty()) {
-        Some(name) => percent_decoded(name),
+        Some(name) => hub::percent_decode(name),
         None => display_url(url),
     }
-}
-
-fn percent_decoded(text: &str) -> String {
-    url::form_urlencoded::parse(format!("x={}", text.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_else(|| text.to_string())
 }
 
 #[cfg(test)]
@@ -423,6 +385,5 @@ mod tests {
             .with_url("az://container/ds")
             .build();
         assert!(az.is_ok(), "{az:?}");
-        assert_eq!(bucket_relative(&Url::parse("az://container/fleet/ds").unwrap()), "fleet/ds");
     }
 }
